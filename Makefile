@@ -1,0 +1,33 @@
+# The two set-up commands of the README: `make demo` (install and run the main job) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install system-deps bench lint dagster
+
+$(BIN)/nhtz: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/nhtz
+
+demo: install
+	$(BIN)/nhtz demo
+
+# Chromium and a CJK font render the HTML report in the browser test (Debian packages, installed once).
+system-deps:
+	bash scripts/install-system-deps.sh
+
+test: install system-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+lint: install
+	$(BIN)/sqlfluff lint dbt_project/models
+
+dagster: install
+	$(BIN)/dagster dev -m orchestration.definitions

@@ -1,0 +1,34 @@
+"""Quarter labels `YYYYQn` as the marts and the command line write them."""
+
+import re
+
+from nhtz.errors import NhtzError
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def parse_quarter(text: str) -> tuple[int, int]:
+    match = _QUARTER.match(text.strip().upper())
+    if not match:
+        raise NhtzError(f"quarter {text!r} is not of the form YYYYQn, e.g. 2024Q2")
+    return int(match.group(1)), int(match.group(2))
+
+
+def quarter_label(year: int, quarter_num: int) -> str:
+    return f"{year}Q{quarter_num}"
+
+
+def quarter_range(start: str, end: str) -> list[str]:
+    (y0, q0), (y1, q1) = parse_quarter(start), parse_quarter(end)
+    if (y0, q0) > (y1, q1):
+        raise NhtzError(f"quarter range {start}..{end} is empty: {start} comes after {end}")
+    out, y, q = [], y0, q0
+    while (y, q) <= (y1, q1):
+        out.append(quarter_label(y, q))
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
+
+
+def previous_quarter(text: str) -> str:
+    y, q = parse_quarter(text)
+    return quarter_label(y - 1, 4) if q == 1 else quarter_label(y, q - 1)
