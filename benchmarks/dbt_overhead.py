@@ -1,0 +1,60 @@
+"""dbt's cost over the SQL it runs: the compiled models executed straight in DuckDB, in dependency order."""
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from benchmarks.harness import Results
+from nhtz.home import Home
+
+MART_MODELS = ("national_quarter", "park_ranking", "park_growth_contribution")
+
+
+def _models_in_order(manifest: dict) -> list[dict]:
+    models = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] == "model"}
+    ordered, seen = [], set()
+
+    def visit(key):
+        if key in seen or key not in models:
+            return
+        seen.add(key)
+        for parent in models[key]["depends_on"]["nodes"]:
+            visit(parent)
+        ordered.append(models[key])
+
+    for key in sorted(models):
+        visit(key)
+    return ordered
+
+
+def direct_sql_floor(results: Results, home: Home, workdir: Path, repeats: int, say) -> None:
+    """Run each model's compiled select as `create or replace table/view` on a copy of the built database."""
+    from nhtz.build import dbt_target_dir
+
+    target = dbt_target_dir(home)
+    manifest = json.loads((target / "manifest.json").read_text())
+    models = _models_in_order(manifest)
+    for i in range(repeats):
+        say(f"direct-SQL floor run {i + 1}/{repeats}")
+        copy = workdir / f"floor_{i}.duckdb"
+        shutil.copyfile(home.working_db, copy)
+        con = duckdb.connect(str(copy))
+        started = time.perf_counter()
+        for node in models:
+            compiled = (target / "compiled" / node["package_name"] / node["original_file_path"]).read_text()
+            kind = "view" if node["config"]["materialized"] == "view" else "table"
+            con.execute(f'create or replace {kind} "{node["schema"]}"."{node["alias"]}" as {compiled}')
+        results.add("floor: compiled models run straight in DuckDB", time.perf_counter() - started)
+        con.close()
+        copy.unlink()
+
+
+def dbt_model_seconds(home: Home, names: tuple[str, ...]) -> float:
+    """Execution time dbt itself reports for the named models in the last build."""
+    from nhtz.build import dbt_target_dir
+
+    run_results = json.loads((dbt_target_dir(home) / "run_results.json").read_text())
+    return sum(r["execution_time"] for r in run_results["results"] if r["unique_id"].split(".")[-1] in names)
