@@ -1,0 +1,17 @@
+{#
+    Min-max score 0-100 of a value among its partition (the parks of one quarter and indicator):
+    the best value scores 100 and the worst 0, reversed where the direction is -1.
+    When every park has the same value nobody is behind anybody, so everyone scores 100
+    (docs/comparison_marts.md), which also keeps the division by (max - min) away from zero.
+#}
+{% macro min_max_score(value, direction, partition_by) -%}
+    {%- set window = 'over (partition by ' ~ (partition_by | join(', ')) ~ ')' -%}
+    case
+        when max({{ value }}) {{ window }} = min({{ value }}) {{ window }} then 100.0
+        when {{ direction }} = -1
+            then (max({{ value }}) {{ window }} - {{ value }})
+            / (max({{ value }}) {{ window }} - min({{ value }}) {{ window }}) * 100.0
+        else ({{ value }} - min({{ value }}) {{ window }})
+            / (max({{ value }}) {{ window }} - min({{ value }}) {{ window }}) * 100.0
+    end
+{%- endmacro %}
