@@ -1,0 +1,218 @@
+"""Landing submission files in the working database: one transaction per file, idempotent on content hash."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import pandas as pd
+
+from nhtz import state
+from nhtz.db import connect, ensure_landing_tables
+from nhtz.errors import NhtzError, RefusedFile
+from nhtz.home import Home
+from nhtz.ingest.duplicates import settle_duplicates
+from nhtz.ingest.layout import SourceRow, plan_table, read_rows
+from nhtz.ingest.readers import read_source
+from nhtz.ingest.reference import Reference, load_reference
+
+OBSERVATION_COLUMNS = [
+    "file_id", "file_name", "content_hash", "sheet", "row_number", "park_id", "park_name_raw", "period_label",
+    "period_year", "period_month", "indicator_code", "value", "unit", "vintage", "landed_at",
+]
+QUARANTINE_COLUMNS = ["file_id", "file_name", "content_hash", "sheet", "row_number", "reason", "raw", "quarantined_at"]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class FileResult:
+    file_name: str
+    status: str  # landed, skipped or refused
+    rows_read: int = 0
+    rows_landed: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+    file_id: int | None = None
+    values_landed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.status == "refused":
+            return f"{self.file_name}: refused: {self.message}"
+        if self.status == "skipped":
+            return f"{self.file_name}: skipped (already landed)"
+        return f"{self.file_name}: read {self.rows_read}, landed {self.rows_landed}, quarantined {self.rows_quarantined}"
+
+
+@dataclass
+class ParsedFile:
+    file_format: str | None = None
+    encoding: str | None = None
+    layout: str | None = None
+    rows: list[SourceRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def submission_files(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """(path, name shown) of every submission under the given paths, folders in sorted path order.
+
+    Names starting with `_` or `.` (the generator's `_manifest.json`, editor and OS files) are not submissions.
+    """
+    found = []
+    for given in paths:
+        given = Path(given)
+        if not given.exists():
+            raise NhtzError(f"{given}: no such file or folder")
+        if given.is_file():
+            found.append((given, given.name))
+            continue
+        for path in sorted(given.rglob("*")):
+            relative = path.relative_to(given)
+            if path.is_file() and not any(part.startswith(("_", ".")) for part in relative.parts):
+                found.append((path, relative.as_posix()))
+    return found
+
+
+def parse_submission(path: Path, content: bytes, reference: Reference) -> ParsedFile:
+    """Every row of every table in the file, parsed and checked; RefusedFile when nothing in it is readable."""
+    source = read_source(path, content)
+    parsed = ParsedFile(file_format=source.file_format, encoding=source.encoding)
+    layouts, refusals = [], []
+    for table in source.tables:
+        try:
+            plan = plan_table(table, reference)
+        except RefusedFile as refusal:
+            refusals.append(f"sheet {table.sheet}: {refusal}" if table.sheet else str(refusal))
+            continue
+        layouts.append(plan.layout)
+        where = f"sheet {table.sheet}: " if table.sheet and len(source.tables) > 1 else ""
+        parsed.notes += [where + note for note in plan.notes]
+        parsed.rows += read_rows(table, plan, reference)
+    if not layouts:
+        raise RefusedFile(refusals[0] if len(refusals) == 1 else "; ".join(refusals))
+    # Sheets without a table (说明, 填表说明) are common in exported workbooks: skipping them is not an error.
+    parsed.notes += [f"skipped {why}" for why in refusals]
+    parsed.layout = "+".join(sorted(set(layouts)))
+    settle_duplicates(parsed.rows, reference)
+    return parsed
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _observations_frame(parsed: ParsedFile, file_id: int, file_name: str, content_hash: str, at: datetime) -> pd.DataFrame:
+    records = [
+        (file_id, file_name, content_hash, row.sheet, row.row_number, row.park_id, row.park_name_raw,
+         row.period_label, row.period[0], row.period[1], obs.indicator_code, obs.value, obs.unit, file_id, at)
+        for row in parsed.rows
+        if not row.errors
+        for obs in row.values
+    ]
+    return pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
+
+
+def _quarantine_frame(parsed: ParsedFile, file_id: int, file_name: str, content_hash: str, at: datetime) -> pd.DataFrame:
+    records = [
+        (file_id, file_name, content_hash, row.sheet, row.row_number, "; ".join(row.errors),
+         json.dumps(row.raw, ensure_ascii=False), at)
+        for row in parsed.rows
+        if row.errors
+    ]
+    return pd.DataFrame.from_records(records, columns=QUARANTINE_COLUMNS)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if len(frame):
+        con.register("landing_frame", frame)
+        con.execute(f"insert into {table} by name select * from landing_frame")
+        con.unregister("landing_frame")
+
+
+def _write_file(con, result: FileResult, path: Path, content_hash: str, parsed: ParsedFile) -> None:
+    """Everything one file leaves behind, in one transaction: all of it lands or none of it does."""
+    at = _now()
+    file_id = con.execute("select coalesce(max(file_id), 0) + 1 from audit.ingest_log").fetchone()[0]
+    result.file_id = file_id
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "insert into audit.ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [file_id, result.file_name, str(path.resolve()), content_hash, parsed.file_format, parsed.encoding,
+             parsed.layout, result.rows_read, result.rows_landed, result.rows_quarantined, result.status,
+             result.message or None, at],
+        )
+        if result.status == "landed":
+            _insert(con, "raw.observations", _observations_frame(parsed, file_id, result.file_name, content_hash, at))
+            _insert(con, "audit.quarantine", _quarantine_frame(parsed, file_id, result.file_name, content_hash, at))
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def land_file(con, path: Path, file_name: str, reference: Reference, landed_hashes: set[str]) -> FileResult:
+    content = path.read_bytes()
+    content_hash = hashlib.sha256(content).hexdigest()
+    if content_hash in landed_hashes:
+        return FileResult(file_name, "skipped", message="already landed (same content)")
+    try:
+        parsed = parse_submission(path, content, reference)
+    except RefusedFile as refusal:
+        result = FileResult(file_name, "refused", message=str(refusal))
+        _write_file(con, result, path, content_hash, ParsedFile())
+        return result
+    quarantined = sum(1 for row in parsed.rows if row.errors)
+    result = FileResult(
+        file_name,
+        "landed",
+        rows_read=len(parsed.rows),
+        rows_landed=len(parsed.rows) - quarantined,
+        rows_quarantined=quarantined,
+        values_landed=sum(len(row.values) for row in parsed.rows if not row.errors),
+        notes=parsed.notes,
+        message="; ".join(parsed.notes),
+    )
+    _write_file(con, result, path, content_hash, parsed)
+    landed_hashes.add(content_hash)
+    return result
+
+
+def land_paths(
+    home: Home,
+    paths: Iterable[Path],
+    say: Callable[[str], None] = _quiet,
+    reference: Reference | None = None,
+) -> list[FileResult]:
+    """Land files and folders of submissions in landing order; one FileResult per submission file."""
+    files = submission_files(paths)
+    reference = reference or load_reference()
+    results = []
+    try:
+        with connect(home.working_db) as con:
+            ensure_landing_tables(con)
+            landed_hashes = {
+                h for (h,) in con.execute("select content_hash from audit.ingest_log where status = 'landed'").fetchall()
+            }
+            for number, (path, file_name) in enumerate(files, start=1):
+                result = land_file(con, path, file_name, reference, landed_hashes)
+                say(f"[{number}/{len(files)}] {result.describe()}")
+                results.append(result)
+    except duckdb.IOException as error:
+        raise NhtzError(f"{home.working_db}: cannot open the working database ({str(error).splitlines()[0]})") from None
+    state.record(
+        home,
+        "ingest",
+        files=len(results),
+        landed=sum(r.status == "landed" for r in results),
+        skipped=sum(r.status == "skipped" for r in results),
+        refused=sum(r.status == "refused" for r in results),
+        rows_quarantined=sum(r.rows_quarantined for r in results),
+    )
+    return results

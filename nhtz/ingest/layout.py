@@ -1,0 +1,288 @@
+"""Finding the header of a table and reading its rows, wide or long, into values or reasons for quarantine."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from nhtz.errors import RefusedFile
+from nhtz.ingest.cells import BadNumber, cell_text, is_blank, normalise_text, parse_number
+from nhtz.ingest.periods import UnknownPeriod, parse_period
+from nhtz.ingest.readers import SheetTable
+from nhtz.ingest.reference import Indicator, Reference, header_key, split_unit
+
+HEADER_SCAN_ROWS = 10
+
+PARK_HEADERS = {header_key(h) for h in ("园区", "园区名称", "高新区名称", "高新区", "单位名称", "park", "park name", "park_name")}
+PARK_ID_HEADERS = {header_key(h) for h in ("park_id", "园区代码", "park id")}
+PERIOD_HEADERS = {header_key(h) for h in ("统计期", "报告期", "统计时间", "期别", "period", "reporting period")}
+INDICATOR_HEADERS = {header_key(h) for h in ("指标", "指标名称", "indicator", "indicator name")}
+VALUE_HEADERS = {header_key(h) for h in ("数值", "值", "指标值", "value")}
+UNIT_HEADERS = {header_key(h) for h in ("单位", "计量单位", "unit")}
+
+
+@dataclass
+class IndicatorColumn:
+    index: int
+    label: str
+    indicator: Indicator
+    unit: str | None  # from the header or a unit row; None means the indicator's mart unit
+
+
+@dataclass
+class TablePlan:
+    layout: str  # "wide" or "long"
+    header_index: int  # 0-based position of the header row
+    first_data_index: int
+    labels: list[str]
+    park: int | None
+    park_id: int | None
+    period: int
+    unit: int | None = None
+    indicator: int | None = None  # long layout
+    value: int | None = None  # long layout
+    columns: list[IndicatorColumn] = field(default_factory=list)  # wide layout
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Observation:
+    indicator_code: str
+    value: float
+    unit: str
+    label: str  # the column (wide) or indicator cell (long) it came from
+
+
+@dataclass
+class SourceRow:
+    sheet: str | None
+    row_number: int
+    raw: dict
+    park_id: str | None = None
+    park_name_raw: str = ""
+    period_label: str = ""
+    period: tuple[int, int] | None = None
+    values: list[Observation] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def fail(self, column: str | None, why: str) -> None:
+        where = f"row {self.row_number}, column {column}" if column else f"row {self.row_number}"
+        self.errors.append(f"{where}: {why}")
+
+
+def _roles(row: list) -> dict[str, int]:
+    """Which columns of a candidate header row are the park, period, long-layout columns (first of each wins)."""
+    roles: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        key = header_key(cell)
+        for role, names in (
+            ("park", PARK_HEADERS),
+            ("park_id", PARK_ID_HEADERS),
+            ("period", PERIOD_HEADERS),
+            ("indicator", INDICATOR_HEADERS),
+            ("value", VALUE_HEADERS),
+            ("unit", UNIT_HEADERS),
+        ):
+            if key in names and role not in roles:
+                roles[role] = index
+    return roles
+
+
+def _cells_shown(row: list) -> str:
+    shown = [cell_text(c) for c in row if not is_blank(c)]
+    return ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
+
+
+def plan_table(table: SheetTable, reference: Reference) -> TablePlan:
+    """Where the header is and what each column holds; RefusedFile naming the row when there is no usable header."""
+    scanned = table.rows[:HEADER_SCAN_ROWS]
+    best: tuple[int, int, dict] | None = None
+    for index, row in enumerate(scanned):
+        roles = _roles(row)
+        has_park = "park" in roles or "park_id" in roles
+        if has_park and "period" in roles:
+            return _plan_from_header(table, index, roles, reference)
+        score = len(roles) + sum(1 for c in row if not is_blank(c) and reference.indicator_for(split_unit(c)[0]))
+        if best is None or score > best[0]:
+            best = (score, index, roles)
+    filled = [(i, row) for i, row in enumerate(scanned) if sum(not is_blank(c) for c in row) >= 2]
+    if not filled:
+        raise RefusedFile(f"not a table: no header row with a park and a period column in the first {HEADER_SCAN_ROWS} rows")
+    score, index, roles = best if best and best[0] > 0 else (0, filled[0][0], {})
+    missing = "period" if ("park" in roles or "park_id" in roles) else "park"
+    raise RefusedFile(f"no {missing} column in the header (row {index + 1}: {_cells_shown(scanned[index])})")
+
+
+def _plan_from_header(table: SheetTable, index: int, roles: dict[str, int], reference: Reference) -> TablePlan:
+    header = table.rows[index]
+    labels = [cell_text(c) for c in header]
+    plan = TablePlan(
+        layout="long" if "indicator" in roles and "value" in roles else "wide",
+        header_index=index,
+        first_data_index=index + 1,
+        labels=labels,
+        park=roles.get("park"),
+        park_id=roles.get("park_id"),
+        period=roles["period"],
+        unit=roles.get("unit"),
+        indicator=roles.get("indicator"),
+        value=roles.get("value"),
+    )
+    if plan.layout == "long":
+        return plan
+    ignored = []
+    for column, label in enumerate(labels):
+        if column in roles.values() or not label:
+            continue
+        name, unit = split_unit(label)
+        indicator = reference.indicator_for(name)
+        if indicator is None:
+            ignored.append(label)
+        elif indicator.kind == "ratio":
+            plan.notes.append(f"column {label} ignored: {indicator.name_zh} is derived from its components, never landed")
+        else:
+            plan.columns.append(IndicatorColumn(column, label, indicator, unit))
+    if ignored:
+        plan.notes.append(f"columns not indicators, ignored: {', '.join(ignored)}")
+    if not plan.columns:
+        raise RefusedFile(f"no indicator column in the header (row {index + 1}: {_cells_shown(header)})")
+    _apply_unit_row(table, plan, reference)
+    return plan
+
+
+def _apply_unit_row(table: SheetTable, plan: TablePlan, reference: Reference) -> None:
+    """A row of units just below the header (`单位 | | 万元 | 亿元`) fills the units the headers leave out."""
+    if plan.first_data_index >= len(table.rows):
+        return
+    row = table.rows[plan.first_data_index]
+    units = {c.index: normalise_text(row[c.index]) for c in plan.columns if c.index < len(row) and not is_blank(row[c.index])}
+    if not units or any(unit not in reference.mart_unit_of for unit in units.values()):
+        return
+    for key_column in (plan.park, plan.park_id, plan.period):
+        if key_column is not None and key_column < len(row) and not is_blank(row[key_column]):
+            if header_key(row[key_column]) not in UNIT_HEADERS:
+                return
+    for column in plan.columns:
+        if column.unit is None and column.index in units:
+            column.unit = units[column.index]
+    plan.first_data_index += 1
+    plan.notes.append(f"units read from row {plan.first_data_index}")
+
+
+def _cell(row: list, index: int | None):
+    return row[index] if index is not None and index < len(row) else None
+
+
+def _period_text(cell) -> str:
+    if isinstance(cell, datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, (date, time)):
+        return cell.isoformat()
+    return cell_text(cell)
+
+
+def read_rows(table: SheetTable, plan: TablePlan, reference: Reference) -> list[SourceRow]:
+    """Every data row below the header, parsed; blank rows and note rows (no period, no value) are not read."""
+    value_columns = [c.index for c in plan.columns] if plan.layout == "wide" else [plan.value]
+    rows = []
+    for index in range(plan.first_data_index, len(table.rows)):
+        cells = table.rows[index]
+        if all(is_blank(c) for c in cells):
+            continue
+        if is_blank(_cell(cells, plan.period)) and all(_is_missing(_cell(cells, i)) for i in value_columns):
+            continue
+        row = SourceRow(sheet=table.sheet, row_number=index + 1, raw=_raw_row(plan.labels, cells))
+        _read_park(row, cells, plan, reference)
+        _read_period(row, cells, plan)
+        if plan.layout == "wide":
+            _read_wide_values(row, cells, plan, reference)
+        else:
+            _read_long_value(row, cells, plan, reference)
+        rows.append(row)
+    return rows
+
+
+def _is_missing(cell) -> bool:
+    try:
+        return parse_number(cell) is None
+    except BadNumber:
+        return False
+
+
+def _raw_row(labels: list[str], cells: list) -> dict:
+    raw = {}
+    for index, cell in enumerate(cells):
+        label = labels[index] if index < len(labels) and labels[index] else f"column {index + 1}"
+        if label in raw:
+            label = f"{label} ({index + 1})"
+        raw[label] = _period_text(cell)
+    return raw
+
+
+def _read_park(row: SourceRow, cells: list, plan: TablePlan, reference: Reference) -> None:
+    name_cell, id_cell = _cell(cells, plan.park), _cell(cells, plan.park_id)
+    source, column = (name_cell, plan.park) if not is_blank(name_cell) else (id_cell, plan.park_id)
+    if is_blank(source):
+        row.fail(None, "no park name")
+        return
+    row.park_name_raw = cell_text(source)
+    try:
+        row.park_id = reference.park_id_for(row.park_name_raw)
+    except ValueError as error:
+        row.fail(plan.labels[column], str(error))
+
+
+def _read_period(row: SourceRow, cells: list, plan: TablePlan) -> None:
+    cell = _cell(cells, plan.period)
+    row.period_label = _period_text(cell)
+    try:
+        row.period = parse_period(cell)
+    except UnknownPeriod as error:
+        row.fail(plan.labels[plan.period], str(error))
+
+
+def _add_value(row: SourceRow, label: str, cell, indicator: Indicator, unit: str | None, reference: Reference) -> None:
+    try:
+        value = parse_number(cell)
+    except BadNumber as error:
+        row.fail(label, f"{str(error)!r} is not a number")
+        return
+    if value is None:
+        return
+    unit = unit or indicator.unit
+    problem = reference.unit_problem(unit, indicator)
+    if problem:
+        row.fail(label, problem)
+        return
+    if value < 0 and not indicator.can_be_negative:
+        row.fail(label, f"negative {indicator.code} ({cell_text(cell)}): {indicator.name_zh} cannot be negative")
+        return
+    row.values.append(Observation(indicator.code, value, unit, label))
+
+
+def _read_wide_values(row: SourceRow, cells: list, plan: TablePlan, reference: Reference) -> None:
+    row_unit = normalise_text(_cell(cells, plan.unit)) or None
+    if row_unit is not None and row_unit not in reference.mart_unit_of:
+        row.fail(plan.labels[plan.unit], f"unknown unit {row_unit!r}")
+        return
+    for column in plan.columns:
+        unit = column.unit
+        # A unit column in a wide table speaks for the columns it can measure (万元 for money, not for counts).
+        if unit is None and row_unit and reference.mart_unit_of[row_unit] == column.indicator.unit:
+            unit = row_unit
+        _add_value(row, column.label, _cell(cells, column.index), column.indicator, unit, reference)
+
+
+def _read_long_value(row: SourceRow, cells: list, plan: TablePlan, reference: Reference) -> None:
+    indicator_label = plan.labels[plan.indicator]
+    name_cell = _cell(cells, plan.indicator)
+    if is_blank(name_cell):
+        row.fail(indicator_label, "no indicator named")
+        return
+    name, unit_in_name = split_unit(name_cell)
+    indicator = reference.indicator_for(name)
+    if indicator is None:
+        row.fail(indicator_label, f"unknown indicator {cell_text(name_cell)!r}")
+        return
+    if indicator.kind == "ratio":
+        return  # derived from its components in dbt; a submitted ratio is not landed
+    unit = normalise_text(_cell(cells, plan.unit)) or unit_in_name
+    _add_value(row, plan.labels[plan.value], _cell(cells, plan.value), indicator, unit, reference)
