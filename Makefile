@@ -29,5 +29,9 @@ bench: install
 lint: install
 	$(BIN)/sqlfluff lint dbt_project/models
 
+# The Dagster UI over the warehouse in $NHTZ_HOME (default ./warehouse), with orchestration/dagster.yaml's
+# one-writer limits in its own instance folder.
+NHTZ_DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 dagster: install
-	$(BIN)/dagster dev -m orchestration.definitions
+	mkdir -p $(NHTZ_DAGSTER_HOME) && cp orchestration/dagster.yaml $(NHTZ_DAGSTER_HOME)/dagster.yaml
+	NHTZ_HOME="$${NHTZ_HOME:-$(CURDIR)/warehouse}" DAGSTER_HOME=$(NHTZ_DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions

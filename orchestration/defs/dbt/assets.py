@@ -1,0 +1,54 @@
+"""The dbt models as assets: one `dbt build` per run, grouped by layer, downstream of the landed submissions."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from nhtz import state
+from orchestration.defs.dbt.resources import nhtz_dbt_project, working_db_for_dbt
+from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
+from orchestration.defs.partitions import quarterly_partitions
+from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource
+
+LAYERS = ("staging", "intermediate", "audit", "marts")
+
+
+class NhtzDbtTranslator(DagsterDbtTranslator):
+    """Keys read like the tables (`marts/fct_park_quarter`), groups are the layers, and every dbt source
+    (raw.observations and the ingest log and quarantine) is what `landed_submissions` writes."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return LANDED_SUBMISSIONS
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        folder = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else None
+        return folder if folder in LAYERS else "dbt_other"
+
+
+nhtz_dbt_translator = NhtzDbtTranslator(
+    # three sources map to the one asset that lands them
+    settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+)
+
+
+@dbt_assets(
+    manifest=nhtz_dbt_project().manifest_path,
+    project=nhtz_dbt_project(),
+    dagster_dbt_translator=nhtz_dbt_translator,
+    partitions_def=quarterly_partitions,
+    # dbt rebuilds the whole warehouse, whatever the quarter: a backfill of many quarters builds once.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz_home: NhtzHomeResource):
+    home = nhtz_home.get_home()
+    with working_db_for_dbt(home):
+        yield from dbt.cli(["build"], context=context).stream()
+    # `nhtz status` reports the last build whichever front ran it
+    state.record(home, "build", via="dagster", run_id=context.run_id)
