@@ -33,10 +33,10 @@ one_row_per_park_quarter as (
         quarter,
         year,
         quarter_num,
-        {%- for indicator_code in scorecard_indicators() %}
-        max(value_ytd) filter (where indicator_code = '{{ indicator_code }}') as {{ indicator_code }},
-        max(yoy_ytd_pct) filter (where indicator_code = '{{ indicator_code }}') as {{ indicator_code }}_yoy_pct,
-        {%- endfor %}
+        {% for indicator_code in scorecard_indicators() -%}
+            max(value_ytd) filter (where indicator_code = '{{ indicator_code }}') as {{ indicator_code }},
+            max(yoy_ytd_pct) filter (where indicator_code = '{{ indicator_code }}') as {{ indicator_code }}_yoy_pct,
+        {% endfor -%}
         count(value_ytd) as n_indicators_reported,
         count(*) filter (where quality_status = 'error') as n_indicators_error
     from published_values
@@ -55,10 +55,10 @@ final as (
         dim_park.short_name::varchar as short_name,
         dim_park.region::varchar as region,
         dim_park.province::varchar as province,
-        {%- for indicator_code in scorecard_indicators() %}
-        one_row_per_park_quarter.{{ indicator_code }}::double as {{ indicator_code }},
-        one_row_per_park_quarter.{{ indicator_code }}_yoy_pct::double as {{ indicator_code }}_yoy_pct,
-        {%- endfor %}
+        {% for indicator_code in scorecard_indicators() -%}
+            one_row_per_park_quarter.{{ indicator_code }}::double as {{ indicator_code }},
+            one_row_per_park_quarter.{{ indicator_code }}_yoy_pct::double as {{ indicator_code }}_yoy_pct,
+        {% endfor -%}
         one_row_per_park_quarter.n_indicators_reported::integer as n_indicators_reported,
         one_row_per_park_quarter.n_indicators_error::integer as n_indicators_error
     from one_row_per_park_quarter
