@@ -19,8 +19,13 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
         height=height,
         margin={"l": 60, "r": 60, "t": 60, "b": 50},
         legend={"orientation": "h", "y": -0.18},
-        template="plotly_white",
+        # a plain white look set directly: assigning a named template deep-copies it, a second per chart
+        template="none",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
     )
+    fig.update_xaxes(gridcolor="#ebebeb", linecolor="#bbbbbb", zerolinecolor="#bbbbbb")
+    fig.update_yaxes(gridcolor="#ebebeb", linecolor="#bbbbbb", zerolinecolor="#bbbbbb")
     return fig
 
 
