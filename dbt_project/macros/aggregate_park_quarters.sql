@@ -1,0 +1,86 @@
+{#
+    Totals of the usable park values (int_park_quarter_growth_panel) per quarter and indicator, optionally per
+    `group_columns` (region, province), as the CTE `aggregated`. One definition for national, regional and provincial marts:
+    - flows and stocks: Σ value_ytd; ratios: Σ numerator / Σ denominator × multiplier, never an average of ratios;
+    - value_q of flows: Σ of the parks' single-quarter values over the parks that have one (n_parks_q);
+    - yoy_ytd_pct: this total against last year's total, each over all parks reporting in its period;
+    - yoy_ytd_pct_lfl: the same over the like-for-like parks only (usable in both periods), n_parks_lfl of them,
+      n_parks_growing of which rose.
+#}
+{% macro aggregate_park_quarters(group_columns=[]) -%}
+{%- set group_list = group_columns | join(', ') ~ (', ' if group_columns else '') -%}
+
+with growth_panel as (
+
+    select * from {{ ref('int_park_quarter_growth_panel') }}
+
+),
+
+totals as (
+
+    select
+        {{ group_list }}
+        quarter,
+        year,
+        quarter_num,
+        indicator_code,
+        kind,
+        case
+            when kind = 'ratio' then sum(numerator_ytd) / nullif(sum(denominator_ytd), 0) * any_value(multiplier)
+            else sum(value_ytd)
+        end as value_ytd,
+        case when kind = 'flow' then sum(value_q) end as value_q,
+        count(*) as n_parks,
+        count(value_q) as n_parks_q,
+        case
+            when kind = 'ratio'
+                then
+                    sum(numerator_ytd) filter (where is_like_for_like)
+                    / nullif(sum(denominator_ytd) filter (where is_like_for_like), 0)
+                    * any_value(multiplier)
+            else sum(value_ytd) filter (where is_like_for_like)
+        end as lfl_value_ytd,
+        case
+            when kind = 'ratio'
+                then
+                    sum(last_year_numerator_ytd) filter (where is_like_for_like)
+                    / nullif(sum(last_year_denominator_ytd) filter (where is_like_for_like), 0)
+                    * any_value(multiplier)
+            else sum(last_year_value_ytd) filter (where is_like_for_like)
+        end as lfl_last_year_value_ytd,
+        count(*) filter (where is_like_for_like) as n_parks_lfl,
+        count(*) filter (where is_like_for_like and value_ytd > last_year_value_ytd) as n_parks_growing
+    from growth_panel
+    group by {{ group_list }} quarter, year, quarter_num, indicator_code, kind
+
+),
+
+aggregated as (
+
+    select
+        {% for column in group_columns %}this_year.{{ column }}, {% endfor %}
+        this_year.quarter,
+        this_year.year,
+        this_year.quarter_num,
+        this_year.indicator_code,
+        this_year.kind,
+        this_year.value_ytd,
+        this_year.value_q,
+        this_year.n_parks,
+        this_year.n_parks_q,
+        last_year.value_ytd as last_year_value_ytd,
+        {{ growth_pct('this_year.value_ytd', 'last_year.value_ytd') }} as yoy_ytd_pct,
+        {{ growth_pct('this_year.lfl_value_ytd', 'this_year.lfl_last_year_value_ytd') }} as yoy_ytd_pct_lfl,
+        this_year.lfl_last_year_value_ytd,
+        this_year.n_parks_lfl,
+        this_year.n_parks_growing
+    from totals as this_year
+    left join totals as last_year
+        on
+            {% for column in group_columns %}this_year.{{ column }} = last_year.{{ column }} and {% endfor %}
+            this_year.indicator_code = last_year.indicator_code
+            and this_year.quarter_num = last_year.quarter_num
+            and this_year.year = last_year.year + 1
+
+)
+{%- endmacro %}

@@ -1,0 +1,102 @@
+with observations as (
+
+    select * from {{ ref('stg_raw__observations') }}
+
+),
+
+unit_conversions as (
+
+    select * from {{ ref('unit_conversions') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('indicators') }}
+
+),
+
+converted as (
+
+    select
+        observations.park_id,
+        observations.period_year as year,
+        observations.period_month as month,
+        observations.indicator_code,
+        indicators.kind,
+        observations.submitted_value * unit_conversions.factor as value,
+        unit_conversions.mart_unit as unit,
+        indicators.unit as indicator_unit,
+        observations.submitted_value,
+        observations.submitted_unit,
+        observations.vintage,
+        observations.file_name,
+        observations.row_number
+    from observations
+    left join unit_conversions
+        on observations.submitted_unit = unit_conversions.unit
+    left join indicators
+        on observations.indicator_code = indicators.indicator_code
+
+),
+
+-- the latest landing wins; two values of one vintage (one file) are ordered by the row a person sees
+versions_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by park_id, year, month, indicator_code
+            order by vintage desc, row_number desc
+        ) as version_rank_from_latest
+    from converted
+
+),
+
+vintage_counts as (
+
+    select
+        park_id,
+        year,
+        month,
+        indicator_code,
+        count(distinct vintage) as n_vintages
+    from converted
+    group by park_id, year, month, indicator_code
+
+),
+
+final as (
+
+    select
+        versions_ranked.park_id,
+        versions_ranked.year,
+        versions_ranked.month,
+        case
+            when versions_ranked.month % 3 = 0
+                then {{ quarter_label('versions_ranked.year', 'versions_ranked.month // 3') }}
+            else versions_ranked.year::varchar || '-' || lpad(versions_ranked.month::varchar, 2, '0')
+        end as period,
+        versions_ranked.indicator_code,
+        versions_ranked.kind,
+        versions_ranked.value,
+        versions_ranked.unit,
+        versions_ranked.indicator_unit,
+        versions_ranked.submitted_value,
+        versions_ranked.submitted_unit,
+        versions_ranked.vintage,
+        versions_ranked.file_name,
+        versions_ranked.row_number,
+        versions_ranked.version_rank_from_latest = 1 as is_current,
+        vintage_counts.n_vintages - 1 as revision_count
+    from versions_ranked
+    inner join vintage_counts
+        on
+            versions_ranked.park_id = vintage_counts.park_id
+            and versions_ranked.year = vintage_counts.year
+            and versions_ranked.month = vintage_counts.month
+            and versions_ranked.indicator_code = vintage_counts.indicator_code
+
+)
+
+select * from final

@@ -1,0 +1,30 @@
+with park_months as (
+
+    select * from {{ ref('int_park_months_current') }}
+
+),
+
+final as (
+
+    select
+        this_year.park_id::varchar as park_id,
+        (this_year.year::varchar || '-' || lpad(this_year.month::varchar, 2, '0'))::varchar as period,
+        this_year.year::integer as year,
+        this_year.month::integer as month,
+        this_year.indicator_code::varchar as indicator_code,
+        this_year.kind::varchar as kind,
+        this_year.value_ytd::double as value_ytd,
+        last_year.value_ytd::double as last_year_value_ytd,
+        ({{ growth_pct('this_year.value_ytd', 'last_year.value_ytd') }})::double as yoy_ytd_pct,
+        this_year.revision_count::integer as revision_count
+    from park_months as this_year
+    left join park_months as last_year
+        on
+            this_year.park_id = last_year.park_id
+            and this_year.indicator_code = last_year.indicator_code
+            and this_year.month = last_year.month
+            and this_year.year = last_year.year + 1
+
+)
+
+select * from final
