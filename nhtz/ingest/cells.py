@@ -39,6 +39,9 @@ def parse_number(cell) -> float | None:
         if isinstance(cell, float) and math.isinf(cell):
             raise BadNumber(str(cell))
         return float(cell)
+    plain = cell.strip() if isinstance(cell, str) else None
+    if plain and plain.isascii() and _PLAIN_NUMBER.match(plain):
+        return float(plain)  # the common case, without the Unicode folding below
     text = normalise_text(cell)
     if text in MISSING_MARKS:
         return None

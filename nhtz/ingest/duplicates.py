@@ -28,6 +28,8 @@ def settle_duplicates(rows: list[SourceRow], reference: Reference) -> None:
             by_key.setdefault(key, []).append((row, obs.value * reference.factor_of[obs.unit]))
 
     for (park_id, (year, month), code), given in by_key.items():
+        if len(given) == 1:
+            continue
         values = [value for _row, value in given]
         if all(math.isclose(v, values[0], rel_tol=_SAME, abs_tol=1e-12) for v in values):
             continue

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from nhtz import state
 from nhtz.db import connect, ensure_landing_tables
@@ -19,11 +19,17 @@ from nhtz.ingest.layout import SourceRow, plan_table, read_rows
 from nhtz.ingest.readers import read_source
 from nhtz.ingest.reference import Reference, load_reference
 
-OBSERVATION_COLUMNS = [
-    "file_id", "file_name", "content_hash", "sheet", "row_number", "park_id", "park_name_raw", "period_label",
-    "period_year", "period_month", "indicator_code", "value", "unit", "vintage", "landed_at",
-]
-QUARANTINE_COLUMNS = ["file_id", "file_name", "content_hash", "sheet", "row_number", "reason", "raw", "quarantined_at"]
+_TEXT, _INT, _TIME = pa.string(), pa.int32(), pa.timestamp("us")
+OBSERVATION_SCHEMA = pa.schema([
+    ("file_id", _INT), ("file_name", _TEXT), ("content_hash", _TEXT), ("sheet", _TEXT), ("row_number", _INT),
+    ("park_id", _TEXT), ("park_name_raw", _TEXT), ("period_label", _TEXT), ("period_year", _INT),
+    ("period_month", _INT), ("indicator_code", _TEXT), ("value", pa.float64()), ("unit", _TEXT),
+    ("vintage", _INT), ("landed_at", _TIME),
+])
+QUARANTINE_SCHEMA = pa.schema([
+    ("file_id", _INT), ("file_name", _TEXT), ("content_hash", _TEXT), ("sheet", _TEXT), ("row_number", _INT),
+    ("reason", _TEXT), ("raw", _TEXT), ("quarantined_at", _TIME),
+])
 
 
 def _quiet(_: str) -> None:
@@ -107,7 +113,14 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _observations_frame(parsed: ParsedFile, file_id: int, file_name: str, content_hash: str, at: datetime) -> pd.DataFrame:
+def _frame(records: list[tuple], schema: pa.Schema) -> pa.Table | None:
+    """Rows as one Arrow table, so that a file's values go in with one insert statement."""
+    if not records:
+        return None
+    return pa.Table.from_arrays([pa.array(column, type=field.type) for column, field in zip(zip(*records), schema)], schema=schema)
+
+
+def _observations_frame(parsed: ParsedFile, file_id: int, file_name: str, content_hash: str, at: datetime) -> pa.Table:
     records = [
         (file_id, file_name, content_hash, row.sheet, row.row_number, row.park_id, row.park_name_raw,
          row.period_label, row.period[0], row.period[1], obs.indicator_code, obs.value, obs.unit, file_id, at)
@@ -115,21 +128,21 @@ def _observations_frame(parsed: ParsedFile, file_id: int, file_name: str, conten
         if not row.errors
         for obs in row.values
     ]
-    return pd.DataFrame.from_records(records, columns=OBSERVATION_COLUMNS)
+    return _frame(records, OBSERVATION_SCHEMA)
 
 
-def _quarantine_frame(parsed: ParsedFile, file_id: int, file_name: str, content_hash: str, at: datetime) -> pd.DataFrame:
+def _quarantine_frame(parsed: ParsedFile, file_id: int, file_name: str, content_hash: str, at: datetime) -> pa.Table:
     records = [
         (file_id, file_name, content_hash, row.sheet, row.row_number, "; ".join(row.errors),
          json.dumps(row.raw, ensure_ascii=False), at)
         for row in parsed.rows
         if row.errors
     ]
-    return pd.DataFrame.from_records(records, columns=QUARANTINE_COLUMNS)
+    return _frame(records, QUARANTINE_SCHEMA)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if len(frame):
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pa.Table | None) -> None:
+    if frame is not None:
         con.register("landing_frame", frame)
         con.execute(f"insert into {table} by name select * from landing_frame")
         con.unregister("landing_frame")
@@ -138,8 +151,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 def _write_file(con, result: FileResult, path: Path, content_hash: str, parsed: ParsedFile) -> None:
     """Everything one file leaves behind, in one transaction: all of it lands or none of it does."""
     at = _now()
-    file_id = con.execute("select coalesce(max(file_id), 0) + 1 from audit.ingest_log").fetchone()[0]
-    result.file_id = file_id
+    file_id = result.file_id
     con.execute("begin transaction")
     try:
         con.execute(
@@ -157,16 +169,35 @@ def _write_file(con, result: FileResult, path: Path, content_hash: str, parsed: 
         raise
 
 
-def land_file(con, path: Path, file_name: str, reference: Reference, landed_hashes: set[str]) -> FileResult:
-    content = path.read_bytes()
+@dataclass
+class LandingState:
+    """What one landing run knows about the database: the next file_id (= vintage) and the hashes landed."""
+
+    next_file_id: int
+    landed_hashes: set[str]
+
+    @classmethod
+    def read(cls, con) -> "LandingState":
+        next_file_id = con.execute("select coalesce(max(file_id), 0) + 1 from audit.ingest_log").fetchone()[0]
+        hashes = con.execute("select content_hash from audit.ingest_log where status = 'landed'").fetchall()
+        return cls(next_file_id, {h for (h,) in hashes})
+
+
+def land_file(con, path: Path, file_name: str, reference: Reference, landing: LandingState) -> FileResult:
+    """Land one submission file (or refuse it, or skip it when its content has landed before)."""
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise NhtzError(f"{file_name}: cannot read the file ({error.strerror})") from None
     content_hash = hashlib.sha256(content).hexdigest()
-    if content_hash in landed_hashes:
+    if content_hash in landing.landed_hashes:
         return FileResult(file_name, "skipped", message="already landed (same content)")
     try:
         parsed = parse_submission(path, content, reference)
     except RefusedFile as refusal:
-        result = FileResult(file_name, "refused", message=str(refusal))
+        result = FileResult(file_name, "refused", message=str(refusal), file_id=landing.next_file_id)
         _write_file(con, result, path, content_hash, ParsedFile())
+        landing.next_file_id += 1
         return result
     quarantined = sum(1 for row in parsed.rows if row.errors)
     result = FileResult(
@@ -178,9 +209,11 @@ def land_file(con, path: Path, file_name: str, reference: Reference, landed_hash
         values_landed=sum(len(row.values) for row in parsed.rows if not row.errors),
         notes=parsed.notes,
         message="; ".join(parsed.notes),
+        file_id=landing.next_file_id,
     )
     _write_file(con, result, path, content_hash, parsed)
-    landed_hashes.add(content_hash)
+    landing.next_file_id += 1
+    landing.landed_hashes.add(content_hash)
     return result
 
 
@@ -197,11 +230,9 @@ def land_paths(
     try:
         with connect(home.working_db) as con:
             ensure_landing_tables(con)
-            landed_hashes = {
-                h for (h,) in con.execute("select content_hash from audit.ingest_log where status = 'landed'").fetchall()
-            }
+            landing = LandingState.read(con)
             for number, (path, file_name) in enumerate(files, start=1):
-                result = land_file(con, path, file_name, reference, landed_hashes)
+                result = land_file(con, path, file_name, reference, landing)
                 say(f"[{number}/{len(files)}] {result.describe()}")
                 results.append(result)
     except duckdb.IOException as error:

@@ -55,13 +55,19 @@ class Observation:
 class SourceRow:
     sheet: str | None
     row_number: int
-    raw: dict
+    cells: list
+    labels: list[str]
     park_id: str | None = None
     park_name_raw: str = ""
     period_label: str = ""
     period: tuple[int, int] | None = None
     values: list[Observation] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def raw(self) -> dict:
+        """The row as read, keyed by its header labels: what the quarantine keeps for a person to correct."""
+        return _raw_row(self.labels, self.cells)
 
     def fail(self, column: str | None, why: str) -> None:
         where = f"row {self.row_number}, column {column}" if column else f"row {self.row_number}"
@@ -189,7 +195,7 @@ def read_rows(table: SheetTable, plan: TablePlan, reference: Reference) -> list[
             continue
         if is_blank(_cell(cells, plan.period)) and all(_is_missing(_cell(cells, i)) for i in value_columns):
             continue
-        row = SourceRow(sheet=table.sheet, row_number=index + 1, raw=_raw_row(plan.labels, cells))
+        row = SourceRow(sheet=table.sheet, row_number=index + 1, cells=cells, labels=plan.labels)
         _read_park(row, cells, plan, reference)
         _read_period(row, cells, plan)
         if plan.layout == "wide":

@@ -6,6 +6,7 @@ The zone survey reports flows cumulatively from January, so every label means "J
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 
 from nhtz.ingest.cells import normalise_text
 
@@ -49,6 +50,11 @@ def parse_period(label) -> tuple[int, int]:
         return label.year, label.month
     if isinstance(label, float) and label.is_integer():
         label = int(label)
+    return _parse_period_text(str(label) if label is not None else "")
+
+
+@lru_cache(maxsize=4096)
+def _parse_period_text(label: str) -> tuple[int, int]:
     text = normalise_text(label).upper()
     if not text:
         raise UnknownPeriod("no period given")

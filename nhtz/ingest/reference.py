@@ -60,7 +60,7 @@ class Reference:
                 can_be_negative=row["can_be_negative"].strip().lower() == "true",
             )
             self.indicators[indicator.code] = indicator
-            spellings = [indicator.code, indicator.name_zh, *row["header_spellings"].split("|")]
+            spellings = [indicator.code, indicator.name_zh, row["name_en"], *row["header_spellings"].split("|")]
             for spelling in spellings:
                 if spelling.strip():
                     self._spellings[header_key(spelling)] = indicator.code
@@ -70,6 +70,7 @@ class Reference:
         self._park_ids: dict[str, set[str]] = {}
         self._park_choices: dict[str, str] = {}  # every registry name (folded) → park_id, for suggestions
         self.park_names: dict[str, str] = {}
+        self._matched: dict[str, str] = {}  # names as written → park_id: a file repeats the same few names
         self.park_ids: set[str] = set()
         for row in parks:
             park_id = row["park_id"].strip()
@@ -89,9 +90,12 @@ class Reference:
     def park_id_for(self, name) -> str:
         """The registry's park_id for a name, short name, alias or park_id; ValueError says why not."""
         text = str(name).strip()
+        if text in self._matched:
+            return self._matched[text]
         found = self._park_ids.get(header_key(text), set())
         if len(found) == 1:
-            return next(iter(found))
+            self._matched[text] = next(iter(found))
+            return self._matched[text]
         if len(found) > 1:
             raise ValueError(f"park name {text!r} is ambiguous in the registry ({', '.join(sorted(found))})")
         names = ", ".join(self.closest_parks(text))
