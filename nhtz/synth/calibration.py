@@ -54,6 +54,9 @@ GIANT_GDP_2021 = {
     "hefei": 1_400.0,
 }
 GIANT_RD_INTENSITY = (0.11, 0.15)
+# No other park is drawn bigger than this (2021 GDP, 亿元): the biggest of the rest (宁波, 长沙, 青岛 …) come near
+# the smaller giants but do not overtake the named ones.
+NON_GIANT_CAP = 1_800.0
 
 # Other named parks whose size is set so their pinned figures below sit in a plausible park: 衢州's industrial
 # output of 1340亿 needs a GDP of several hundred 亿, 大连's 1000+ high-tech enterprises a sizeable park.

@@ -53,6 +53,7 @@ def active_mask(parks: pd.DataFrame, quarters: list[str]) -> np.ndarray:
     """parks × quarters: True where the park is a national zone at the quarter's last day."""
     ends = np.array([quarter_end(q) for q in quarters], dtype="datetime64[ns]")
     start = parks["active_from"].to_numpy(dtype="datetime64[ns]")[:, None]
-    stop = parks["active_to"].fillna(pd.Timestamp.max).to_numpy(dtype="datetime64[ns]")[:, None]
+    stop = parks["active_to"].to_numpy(dtype="datetime64[ns]")
+    stop = np.where(np.isnat(stop), np.datetime64("2262-01-01", "ns"), stop)[:, None]  # still active
     return (start <= ends[None, :]) & (ends[None, :] <= stop)
 

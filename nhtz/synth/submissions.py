@@ -119,7 +119,9 @@ class MessyPlanner:
         if problem.kind == "revision":
             for code in problem.indicators:
                 off = self.value_rng.uniform(0.005, 0.03) * self.value_rng.choice((-1, 1))
-                report.values[code] = self._on_grid(truth[code] * (1 + off), code)
+                wrong = self._on_grid(truth[code] * (1 + off), code)
+                step = float(fmt.GRID[self.unit[code]])
+                report.values[code] = wrong if wrong != truth[code] else self._on_grid(truth[code] + step, code)
         elif problem.kind == "text_in_number":
             report.bad_text[code] = str(fmt.choose(self.value_rng, fmt.BAD_NUMBERS))
         elif problem.kind == "negative_value":

@@ -130,8 +130,11 @@ class TruthModel:
         named_rows = np.array([self.row[p] for p in named])
         others = self.base_panel.copy()
         others[named_rows] = False
-        # Sizes in 2021 亿元: the parks not named share what the named ones leave of the 2021 national total.
-        size = size * (cal.PUBLISHED["gdp_2021"] - sum(named.values())) / size[others].sum()
+        # Sizes in 2021 亿元: the parks not named share what the named ones leave of the 2021 national total,
+        # none of them above NON_GIANT_CAP, so that the named giants stay the giants.
+        remaining = cal.PUBLISHED["gdp_2021"] - sum(named.values())
+        for _ in range(20):
+            size = np.minimum(size * remaining / size[others].sum(), cal.NON_GIANT_CAP)
         size[named_rows] = list(named.values())
 
         drift = rng.normal(0.0, 0.03, self.n)
