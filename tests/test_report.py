@@ -23,6 +23,7 @@ from nhtz.project import PROJECT_ROOT, SEEDS_DIR
 from nhtz.quarters import quarter_range
 from nhtz.report import build_narrative, write_report
 from nhtz.report.data import describe_quarters
+from nhtz.report.wording import park_label
 
 # The tiny serving database.
 # A hand-made serving database with the CONTRACT.md marts for four parks, small enough to check by hand.
@@ -416,6 +417,19 @@ def test_build_narrative_says_when_there_is_no_base_year():
     assert "园区生产总值123300.46亿元，同比增速无上年同期可比数据" in build_narrative(facts)[0]
 
 
+@pytest.mark.parametrize(
+    "short_name, park_name, label",
+    [
+        ("武汉东湖", "武汉东湖新技术产业开发区", "武汉东湖高新区"),
+        ("甲高新区", "甲市高新技术产业开发区", "甲高新区"),
+        (None, "某市高新技术产业开发区", "某市高新技术产业开发区"),
+        (float("nan"), None, "P9"),
+    ],
+)
+def test_parks_are_named_as_the_analyses_name_them(short_name, park_name, label):
+    assert park_label(short_name, park_name, "P9") == label
+
+
 # ---------------------------------------------------------------------------------------------- workbook
 
 
@@ -484,6 +498,61 @@ def test_workbook_without_a_province_mart_still_has_regions(tmp_path):
     regions = sheet_rows(openpyxl.load_workbook(paths.xlsx)["分区域"])
     gdp = {r["区域"]: r["本年累计"] for r in regions if r["指标"] == "园区生产总值"}
     assert gdp == {"东部": 160.0, "中部": 30.0, "西部": 10.0}
+
+
+# ---------------------------------------------------------------------------------------------- the real pipeline
+
+
+@pytest.fixture(scope="module")
+def built_report(tmp_path_factory):
+    """The shared marts fixture (five parks, 2022Q1–2023Q4) built by dbt and published, then reported."""
+    from marts_fixture import EXPECTED, build_fixture_home
+
+    from nhtz.publish import publish
+
+    home = build_fixture_home(tmp_path_factory.mktemp("built"))
+    publish(home, allow_partial=True)
+    return home, write_report(home, "2023Q4"), EXPECTED
+
+
+def test_report_on_the_built_marts_quotes_national_gdp(built_report):
+    home, paths, expected = built_report
+    gdp = expected["national"][("2023Q4", "gdp")]
+    text = narrative_text(paths.html)
+    found = re.search(
+        r"2023年全年，(\d+)家国家高新区实现园区生产总值([\d.]+)亿元，同比增长([\d.]+)%（可比口径增长([\d.]+)%，(\d+)家可比园区）",
+        text,
+    )
+    assert found, text
+    n_parks, value, growth, growth_lfl, n_lfl = found.groups()
+    # by hand (marts_fixture): 216 from 5 parks; 216/156 − 1 = 38.5 %; like-for-like 172/156 − 1 = 10.3 % over 4
+    assert (n_parks, value, growth, growth_lfl, n_lfl) == ("5", "216.00", "38.5", "10.3", "4")
+    marts = mart_row(
+        home,
+        "select n_parks, value_ytd, yoy_ytd_pct, yoy_ytd_pct_lfl from marts.national_quarter "
+        "where quarter = '2023Q4' and indicator_code = 'gdp'",
+    )
+    assert marts[:2] == (gdp["n_parks"], pytest.approx(gdp["value_ytd"]))
+    assert float(growth) == pytest.approx(marts[2], abs=0.05)
+    assert float(growth_lfl) == pytest.approx(marts[3], abs=0.05)
+    # 西部: D 20 + E 44 = 64, +300 % over D's 16 alone; like-for-like D 20/16 = +25 %
+    assert "西部地区64.00亿元（同比增长300.0%）" in text
+
+
+def test_workbook_on_the_built_marts(built_report):
+    home, paths, expected = built_report
+    book = openpyxl.load_workbook(paths.xlsx)
+    assert book.sheetnames == SHEETS
+    national = {r["指标代码"]: r for r in sheet_rows(book["全国汇总"])}
+    assert national["gdp"]["本年累计"] == pytest.approx(216.0)
+    assert national["gdp"]["单季"] == pytest.approx(54.0)  # 11 + 21 + 6 + 5 + 11
+    assert national["industrial_value_added"]["本年累计"] == pytest.approx(44.0)  # B's 120 held out as an error
+    findings = sheet_rows(book["审核问题"])
+    n_findings = mart_row(home, "select count(*) from audit.findings where quarter = '2023Q4'")[0]
+    assert len(findings) == n_findings
+    # B's part-exceeds-whole error is listed first (errors before warnings) with its message
+    assert findings[0]["级别"] == "错误"
+    assert any(r["说明"] == expected["messages"][("B", "2023Q4", "industrial_value_added", "R02")] for r in findings)
 
 
 # ---------------------------------------------------------------------------------------------- errors

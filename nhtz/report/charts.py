@@ -6,6 +6,7 @@ from plotly.subplots import make_subplots
 
 from nhtz.report.data import REGION_ORDER, ReportData
 from nhtz.report.narrative import movers_basis
+from nhtz.report.wording import park_label
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 REGION_COLOURS = {"东部": "#1f77b4", "中部": "#ff7f0e", "西部": "#2ca02c", "东北": "#9467bd"}
@@ -30,7 +31,7 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
 
 
 def _label(row) -> str:
-    return row.get("short_name") or row.get("park_name") or row["park_id"]
+    return park_label(row.get("short_name"), row.get("park_name"), row["park_id"])
 
 
 def national_trend(data: ReportData, code: str, name_zh: str) -> go.Figure | None:

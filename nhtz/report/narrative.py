@@ -8,7 +8,7 @@ function from that small dict to paragraphs of Chinese text.
 import pandas as pd
 
 from nhtz.report.data import ReportData
-from nhtz.report.wording import amount, count, growth, is_missing, period_words, rank_move
+from nhtz.report.wording import amount, count, growth, is_missing, park_label, period_words, rank_move
 
 # Indicators of the opening paragraph (economic scale) and of the innovation paragraph, in reporting order.
 ECONOMY_INDICATORS = ("gdp", "revenue", "industrial_output", "net_profit", "taxes_paid", "exports")
@@ -35,8 +35,7 @@ def _plain(value):
 
 
 def _name(row) -> str:
-    short = _plain(row.get("short_name"))
-    return short or _plain(row.get("park_name")) or row["park_id"]
+    return park_label(_plain(row.get("short_name")), _plain(row.get("park_name")), row["park_id"])
 
 
 def _national_facts(data: ReportData) -> dict:

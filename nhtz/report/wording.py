@@ -42,6 +42,13 @@ def growth(value, digits: int = 1) -> str:
     return "与上年同期持平"
 
 
+def park_label(short_name, park_name, park_id) -> str:
+    """How the analyses name a park: `武汉东湖高新区` from the registry's short name `武汉东湖`."""
+    if isinstance(short_name, str) and short_name:
+        return short_name if short_name.endswith(("高新区", "开发区", "园区", "科技城")) else f"{short_name}高新区"
+    return park_name if isinstance(park_name, str) and park_name else park_id
+
+
 def rank_move(value) -> str:
     if is_missing(value) or int(value) == 0:
         return "位次不变"
