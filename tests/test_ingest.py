@@ -210,6 +210,7 @@ def test_rows_with_only_missing_values_land_carrying_no_values(home, tmp_path):
          "row 2, column 发明专利授权量(万元): unit '万元' does not fit invention_patents_granted (measured in 件)"),
         ("园区,统计期,营业收入(美元)\n大连,2024Q2,5\n", "row 2, column 营业收入(美元): unknown unit '美元' for revenue"),
         ("park,period,indicator,value\ndalian,2024Q2,GDP growth,5\n", "row 2, column indicator: unknown indicator 'GDP growth'"),
+        ("园区,统计期,营业收入\n合 计,2024Q2,5\n", "row 2, column 园区: a total row (合 计), not a park"),
     ],
 )
 def test_more_bad_rows(home, tmp_path, text, reason):
@@ -353,3 +354,34 @@ def test_a_missing_path_is_an_error_for_people(home, tmp_path):
 
     with pytest.raises(NhtzError, match="no such file or folder"):
         land(home, tmp_path / "nowhere.csv")
+
+
+def test_the_sample_submissions_land_and_the_correction_revises(home):
+    samples = Path(__file__).parents[1] / "seeds" / "samples"
+    results = land(home, samples)
+    assert [(r.file_name, r.rows_read, r.rows_landed, r.rows_quarantined) for r in results] == [
+        ("2024Q2_华东片区_gbk.csv", 5, 5, 0),
+        ("2024Q2_华中片区_主要经济指标.xlsx", 7, 6, 1),  # the 合计 row
+        ("2024Q2_武汉东湖_更正.xlsx", 1, 1, 0),
+        ("2024Q2_西部片区_long.csv", 13, 13, 0),  # the 研发投入强度 row lands no value
+        ("2024Q3_dalian_english.csv", 1, 1, 0),
+    ]
+    assert query(
+        home,
+        "select value, unit, vintage from raw.observations "
+        "where park_id = 'wuhan_donghu' and indicator_code = 'revenue' order by vintage",
+    ) == [(126580000.0, "万元", 2), (12702.4, "亿元", 3)]
+    # 13.9 万人 is stored as submitted; dbt converts it to 人
+    assert query(home, "select value, unit from raw.observations where park_id = 'lanzhou' and indicator_code = 'employees'") == [
+        (13.9, "万人")
+    ]
+
+
+def test_a_unit_column_in_a_wide_table_speaks_for_the_columns_it_can_measure(home, tmp_path):
+    path = write_csv(tmp_path, "unit_column.csv", "园区,统计期,单位,营业收入,高新技术企业数\n大连,2024Q2,万元,25000,1046\n")
+    [result] = land(home, path)
+    assert (result.rows_read, result.rows_landed) == (1, 1)
+    assert query(home, "select indicator_code, value, unit from raw.observations order by indicator_code") == [
+        ("high_tech_enterprises", 1046.0, "家"),
+        ("revenue", 25000.0, "万元"),
+    ]

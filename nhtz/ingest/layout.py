@@ -10,6 +10,8 @@ from nhtz.ingest.readers import SheetTable
 from nhtz.ingest.reference import Indicator, Reference, header_key, split_unit
 
 HEADER_SCAN_ROWS = 10
+# Exported reports end with a sum row; a total is the marts' work, computed from the parks.
+TOTAL_ROW_NAMES = {"合计", "总计", "小计", "汇总", "全国", "total", "sum"}
 
 PARK_HEADERS = {header_key(h) for h in ("园区", "园区名称", "高新区名称", "高新区", "单位名称", "park", "park name", "park_name")}
 PARK_ID_HEADERS = {header_key(h) for h in ("park_id", "园区代码", "park id")}
@@ -230,6 +232,9 @@ def _read_park(row: SourceRow, cells: list, plan: TablePlan, reference: Referenc
         row.fail(None, "no park name")
         return
     row.park_name_raw = cell_text(source)
+    if header_key(row.park_name_raw) in TOTAL_ROW_NAMES:
+        row.fail(plan.labels[column], f"a total row ({row.park_name_raw}), not a park: totals are computed from the parks")
+        return
     try:
         row.park_id = reference.park_id_for(row.park_name_raw)
     except ValueError as error:
