@@ -251,6 +251,7 @@ def test_unreadable_files_are_refused_whole_and_logged(home, name, line):
         ("junk.xlsx", b"PK\x03\x04 this is not a workbook", "not a table: not a readable .xlsx workbook"),
         ("no_period.csv", "园区,时间,营业收入\n大连,2024Q2,1\n".encode(), "no period column in the header (row 1: 园区, 时间, 营业收入)"),
         ("no_indicator.csv", "园区,统计期,备注\n大连,2024Q2,无\n".encode(), "no indicator column in the header (row 1: 园区, 统计期, 备注)"),
+        ("title_only.csv", "2024年二季度高新区主要经济指标\n\n".encode(), "not a table: no header row with a park and a period"),
         ("blank.csv", b"\n \n\n", "empty file"),
     ],
 )
@@ -286,6 +287,14 @@ def test_landing_the_same_file_twice_changes_nothing(home, tmp_path):
     assert again.describe() == "wide_title_rows.csv: skipped (already landed)"
     assert before == (5, 1, 1)
     assert table_counts(home) == before
+
+
+def test_a_refused_file_tried_again_is_refused_again_but_logged_once(home):
+    first = land(home, "no_park_column.csv")
+    again = land(home, "no_park_column.csv")
+    assert [r.status for r in first + again] == ["refused", "refused"]
+    assert again[0].describe() == first[0].describe()
+    assert table_counts(home) == (0, 1, 0)
 
 
 def test_a_resubmission_lands_as_a_later_vintage(home, tmp_path):
@@ -385,3 +394,15 @@ def test_a_unit_column_in_a_wide_table_speaks_for_the_columns_it_can_measure(hom
         ("high_tech_enterprises", 1046.0, "家"),
         ("revenue", 25000.0, "万元"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("park_header", "period_header"),
+    [("园区", "统计期"), ("园区名称", "报告期"), ("高新区名称", "统计时间"), ("单位名称", "期别"), ("park", "period"),
+     ("Park Name", "Period"), ("园区名称", "统计期（年月）")],
+)
+def test_every_accepted_park_and_period_header(home, tmp_path, park_header, period_header):
+    path = write_csv(tmp_path, "headers.csv", f"{park_header},{period_header},营业收入\n大连,2024Q2,7\n")
+    [result] = land(home, path)
+    assert (result.status, result.rows_landed) == ("landed", 1)
+    assert query(home, "select park_id, period_month, value from raw.observations") == [("dalian", 6, 7.0)]

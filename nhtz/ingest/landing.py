@@ -175,12 +175,17 @@ class LandingState:
 
     next_file_id: int
     landed_hashes: set[str]
+    refused_hashes: set[str]
 
     @classmethod
     def read(cls, con) -> "LandingState":
         next_file_id = con.execute("select coalesce(max(file_id), 0) + 1 from audit.ingest_log").fetchone()[0]
-        hashes = con.execute("select content_hash from audit.ingest_log where status = 'landed'").fetchall()
-        return cls(next_file_id, {h for (h,) in hashes})
+        logged = con.execute("select content_hash, status from audit.ingest_log").fetchall()
+        return cls(
+            next_file_id,
+            {h for h, status in logged if status == "landed"},
+            {h for h, status in logged if status == "refused"},
+        )
 
 
 def land_file(con, path: Path, file_name: str, reference: Reference, landing: LandingState) -> FileResult:
@@ -195,9 +200,13 @@ def land_file(con, path: Path, file_name: str, reference: Reference, landing: La
     try:
         parsed = parse_submission(path, content, reference)
     except RefusedFile as refusal:
-        result = FileResult(file_name, "refused", message=str(refusal), file_id=landing.next_file_id)
-        _write_file(con, result, path, content_hash, ParsedFile())
-        landing.next_file_id += 1
+        result = FileResult(file_name, "refused", message=str(refusal))
+        # The same unreadable file left in the landing folder is refused again on every run, but logged once.
+        if content_hash not in landing.refused_hashes:
+            result.file_id = landing.next_file_id
+            _write_file(con, result, path, content_hash, ParsedFile())
+            landing.next_file_id += 1
+            landing.refused_hashes.add(content_hash)
         return result
     quarantined = sum(1 for row in parsed.rows if row.errors)
     result = FileResult(

@@ -80,7 +80,7 @@ def _roles(row: list) -> dict[str, int]:
     """Which columns of a candidate header row are the park, period, long-layout columns (first of each wins)."""
     roles: dict[str, int] = {}
     for index, cell in enumerate(row):
-        key = header_key(cell)
+        key = header_key(split_unit(cell)[0]) if not is_blank(cell) else ""
         for role, names in (
             ("park", PARK_HEADERS),
             ("park_id", PARK_ID_HEADERS),
