@@ -100,7 +100,17 @@ def _expectations(gxe, facts: ReferenceFacts) -> dict[str, list]:
             gxe.ExpectColumnValuesToBeInSet(column="unit", value_set=facts.units),
             gxe.ExpectColumnValuesToBeInSet(column="indicator_code", value_set=facts.base_indicator_codes),
         ],
-        "intermediate": [],
+        # the two intermediate tables everything downstream rests on: current values by month and by quarter
+        "intermediate.int_park_months_current": [
+            *not_null("park_id", "year", "month", "indicator_code"),
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["park_id", "year", "month", "indicator_code"]),
+            gxe.ExpectColumnValuesToBeBetween(column="month", min_value=1, max_value=12),
+        ],
+        "intermediate.int_park_quarter_values": [
+            *not_null("park_id", "quarter", "indicator_code"),
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["park_id", "quarter", "indicator_code"]),
+            gxe.ExpectColumnValuesToMatchRegex(column="quarter", regex=QUARTER_PATTERN),
+        ],
         "marts.dim_park": [
             has_columns("marts.dim_park"),
             gxe.ExpectTableRowCountToEqual(value=facts.park_count),
@@ -160,13 +170,6 @@ def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(rows)
 
 
-def _intermediate_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_schema = 'intermediate' order by table_name"
-    ).fetchall()
-    return [f"intermediate.{name}" for (name,) in rows]
-
-
 def _describe_failure(result) -> str:
     details = result.result or {}
     if "unexpected_count" in details:
@@ -213,12 +216,7 @@ def run_suites(
         },
     )
     datasource = context.data_sources.add_pandas("nhtz")
-    suites = _expectations(gxe, read_reference_facts())
-    intermediate_checks = suites.pop("intermediate")
-    tables = dict(suites)
-    for table in _intermediate_tables(con):
-        tables[table] = [gxe.ExpectTableRowCountToBeBetween(min_value=1), *intermediate_checks]
-
+    tables = _expectations(gxe, read_reference_facts())
     outcomes: list[ExpectationOutcome] = []
     for table, expectations in tables.items():
         if not _table_exists(con, table):

@@ -69,6 +69,11 @@ def make_handmade_home(root: Path, drop_latest_parks: int = 0) -> Home:
                     0 as revision_count, 'ok' as quality_status
                 from values_by_park
                 where not (quarter = '2024Q2' and park_number > {N_PARKS - drop_latest_parks});
+            create schema intermediate;
+            create table intermediate.int_park_quarter_values as
+                select park_id, quarter, year, quarter_num, indicator_code, value_ytd from marts.fct_park_quarter;
+            create table intermediate.int_park_months_current as
+                select park_id, year, quarter_num * 3 as month, indicator_code, value_ytd from marts.fct_park_quarter;
             create table audit.findings (
                 park_id varchar, quarter varchar, indicator_code varchar, rule_id varchar, severity varchar,
                 message varchar, value double
@@ -80,7 +85,7 @@ def make_handmade_home(root: Path, drop_latest_parks: int = 0) -> Home:
             """
         )
         write_aggregates(con)
-    state.record(home, "build", success=True)
+    state.record(home, "build", status="ok")
     return home
 
 
@@ -110,7 +115,7 @@ def rebuilt(home: Home, sql: str, rebuild_aggregates: bool = True) -> Home:
         con.execute(sql)
         if rebuild_aggregates:
             write_aggregates(con)
-    state.record(home, "build", success=True)
+    state.record(home, "build", status="ok")
     return home
 
 
@@ -149,7 +154,7 @@ def test_gate_writes_results_table_and_check_record(passing):
     home, result = passing
     with connect(home.working_db, read_only=True) as con:
         rows = con.execute("select check_name, passed, blocking from audit.gate_results order by check_name").fetchall()
-    assert len(rows) == len(result.checks) == 7
+    assert len(rows) == len(result.checks) == 7  # build, 2 × expectations, 2 reconciliations, parks, coverage
     assert ("national = Σ parks", True, True) in rows
     assert ("coverage", True, False) in rows
     record = state.last(home, "check")
@@ -171,7 +176,7 @@ def test_national_differing_from_sum_of_parks_fails_with_the_quarter_and_indicat
     rebuilt(home, "select 1", rebuild_aggregates=True)
     with connect(home.working_db) as con:
         con.execute("update marts.national_quarter set value_ytd = value_ytd + 1 where quarter = '2024Q2' and indicator_code = 'gdp'")
-    state.record(home, "build", success=True)
+    state.record(home, "build", status="ok")
     result = check(home)
     checks = by_name(result)
     assert not result.passed
@@ -202,7 +207,7 @@ def test_national_including_an_error_value_fails(tmp_path):
     home = make_handmade_home(tmp_path)
     with connect(home.working_db) as con:
         con.execute("update marts.fct_park_quarter set quality_status = 'error' where value_ytd = 356 and indicator_code = 'gdp'")
-    state.record(home, "build", success=True)
+    state.record(home, "build", status="ok")
     result = integrity(home)
     detail = by_name(result)["national = Σ parks"].detail
     # park 178's 2024Q2 gdp (356) is an error but national still counts it: 31862 vs 31506
@@ -213,7 +218,7 @@ def test_count_of_parks_must_agree_too(tmp_path):
     home = make_handmade_home(tmp_path)
     with connect(home.working_db) as con:
         con.execute("update marts.national_quarter set n_parks = 177 where quarter = '2024Q1' and indicator_code = 'employees'")
-    state.record(home, "build", success=True)
+    state.record(home, "build", status="ok")
     detail = by_name(integrity(home))["national = Σ parks"].detail
     assert "2024Q1 employees: national n_parks 177 ≠ Σ parks 178" in detail
 
@@ -291,7 +296,7 @@ def test_no_build_recorded_fails(tmp_path):
 
 def test_failed_build_fails(tmp_path):
     home = make_handmade_home(tmp_path)
-    state.record(home, "build", success=False, message="model fct_park_quarter failed")
+    state.record(home, "build", status="failed", error="model fct_park_quarter failed")
     outcome = build_check(home)
     assert not outcome.passed
     assert outcome.detail.endswith("failed: model fct_park_quarter failed")
@@ -310,7 +315,7 @@ def test_write_after_the_build_fails_until_rebuilt(tmp_path):
     outcome = build_check(home)
     assert not outcome.passed
     assert "after the last successful build at 2020-01-01T00:00:00+00:00" in outcome.detail
-    state.record(home, "build", success=True)
+    state.record(home, "build", status="ok")
     assert build_check(home).passed
 
 
