@@ -1,0 +1,76 @@
+"""Generated against published: the table of docs/synthetic_data.md (`python -m nhtz.synth.comparison`)."""
+
+import pandas as pd
+
+from nhtz.synth import calibration as cal
+from nhtz.synth.truth import synthetic_truth
+
+
+def _total(truth: pd.DataFrame, code: str, quarter: str) -> tuple[float, int]:
+    rows = truth[(truth.indicator_code == code) & (truth.quarter == quarter)]
+    return float(rows.value_ytd.sum()), int(rows.park_id.nunique())
+
+
+def _park(truth: pd.DataFrame, park_id: str, code: str, quarter: str) -> float:
+    rows = truth[(truth.park_id == park_id) & (truth.indicator_code == code) & (truth.quarter == quarter)]
+    return float(rows.value_ytd.iloc[0])
+
+
+def _like_for_like_growth(truth: pd.DataFrame, code: str, quarter: str, base: str) -> float:
+    wide = truth[truth.indicator_code == code].pivot(index="park_id", columns="quarter", values="value_ytd")[[base, quarter]].dropna()
+    return (wide[quarter].sum() / wide[base].sum() - 1) * 100
+
+
+def published_comparison(seed: int = 2024) -> pd.DataFrame:
+    """One row per published figure: what it is, the published value, the generated value, the difference in %."""
+    truth = synthetic_truth(seed, "2019Q1", "2026Q3")
+    p = cal.PUBLISHED
+    rows = []
+
+    def add(figure, unit, published, generated, parks=None):
+        rows.append({"figure": figure, "unit": unit, "published": published, "generated": round(generated, 2),
+                     "difference_pct": round((generated / published - 1) * 100, 2), "parks": parks})
+
+    for label, code, quarter, key in [
+        ("zone GDP 2019", "gdp", "2019Q4", "gdp_2019"),
+        ("zone GDP 2021", "gdp", "2021Q4", "gdp_2021"),
+        ("zone GDP 2022", "gdp", "2022Q4", "gdp_2022"),
+        ("zone GDP 2023 Q1–Q3", "gdp", "2023Q3", "gdp_2023_q1_q3"),
+        ("revenue 2021", "revenue", "2021Q4", "revenue_2021"),
+        ("revenue 2023 Q1–Q3", "revenue", "2023Q3", "revenue_2023_q1_q3"),
+        ("industrial output 2023 Q1–Q3", "industrial_output", "2023Q3", "industrial_output_2023_q1_q3"),
+        ("R&D expenditure 2021", "rd_expenditure", "2021Q4", "rd_expenditure_2021"),
+        ("high-tech enterprises end 2021", "high_tech_enterprises", "2021Q4", "high_tech_enterprises_2021"),
+    ]:
+        total, parks = _total(truth, code, quarter)
+        add(label, "家" if code == "high_tech_enterprises" else "亿元", p[key], total, parks)
+    add("GDP growth 2023 Q1–Q3, like for like", "%", p["gdp_2023_q1_q3_growth_pct"],
+        _like_for_like_growth(truth, "gdp", "2023Q3", "2022Q3"))
+    donghu = _park(truth, "wuhan_donghu", "gdp", "2021Q4")
+    add("武汉东湖 GDP 2021", "亿元", 2401.0, donghu)
+    add("武汉东湖 GDP growth 2021", "%", 16.8, (donghu / _park(truth, "wuhan_donghu", "gdp", "2020Q4") - 1) * 100)
+    lanzhou_gdp = _park(truth, "lanzhou", "gdp", "2021Q4")
+    add("兰州 GDP 2021", "亿元", 350.4, lanzhou_gdp)
+    add("兰州 R&D / GDP 2021", "%", 3.2, _park(truth, "lanzhou", "rd_expenditure", "2021Q4") / lanzhou_gdp * 100)
+    add("兰州 invention patents per 10 000 employees", "件/万人", 49.0,
+        _park(truth, "lanzhou", "invention_patents_owned", "2021Q4") / _park(truth, "lanzhou", "employees", "2021Q4") * 10_000)
+    add("兰州 high-tech enterprises", "家", 410, _park(truth, "lanzhou", "high_tech_enterprises", "2021Q4"))
+    add("大连 high-tech enterprises (more than)", "家", 1000, _park(truth, "dalian", "high_tech_enterprises", "2021Q4"))
+    add("大连 technology contracts 2021", "亿元", 145.0, _park(truth, "dalian", "tech_contract_turnover", "2021Q4"))
+    add("大连 invention patents owned", "件", 8000, _park(truth, "dalian", "invention_patents_owned", "2021Q4"))
+    add("衢州 industrial output 2020", "亿元", 976.7, _park(truth, "quzhou", "industrial_output", "2020Q4"))
+    add("衢州 industrial output 2021", "亿元", 1340.0, _park(truth, "quzhou", "industrial_output", "2021Q4"))
+    table = pd.DataFrame(rows)
+    table["parks"] = table["parks"].astype("Int64")
+    return table
+
+
+def as_markdown(table: pd.DataFrame) -> str:
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    for row in table.itertuples(index=False):
+        lines.append("| " + " | ".join("" if pd.isna(v) else f"{v:,}" if isinstance(v, (int, float)) else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(as_markdown(published_comparison()))
