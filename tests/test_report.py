@@ -610,6 +610,20 @@ def test_page_is_self_contained(tiny_report):
     assert page.count('class="chart"') == 6
 
 
+def test_page_tables_show_the_marts_rounded(tiny_report):
+    _, paths = tiny_report
+    page = paths.html.read_text(encoding="utf-8")
+    # 全国主要指标, GDP: 200 亿元, +21.2 %, like-for-like +15.2 %, 4 parks, 3 like-for-like
+    assert re.search(
+        r"<td>园区生产总值</td><td>亿元</td><td class=\"num\">200.00</td><td class=\"num\">21.2%</td>"
+        r"<td class=\"num\">15.2%</td><td class=\"num\">4</td><td class=\"num\">3</td>",
+        page,
+    )
+    # GDP top 10: P2 rose one place (+1), P1 kept its place (0, not +0), P4 has no last year (—)
+    assert '<td>乙市高新技术产业开发区</td><td>东部</td><td class="num">60.00</td><td class="num">140.0%</td>' in page
+    assert re.search(r"<td>甲市高新技术产业开发区</td>.*?<td class=\"num\">0</td></tr>", page)
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -50,7 +50,7 @@ def national_trend(data: ReportData, code: str, name_zh: str) -> go.Figure | Non
         line={"color": "#ff9896", "dash": "dot"}, secondary_y=True,
     )
     fig.update_yaxes(title_text="亿元", secondary_y=False)
-    fig.update_yaxes(title_text="同比增长（%）", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text="同比增长（%）", secondary_y=True, showgrid=False, tickformat=".1f")
     fig.update_xaxes(type="category")
     return _layout(fig, f"全国{name_zh}及增速（截至{data.quarter}）")
 
@@ -74,7 +74,7 @@ def regions_compared(data: ReportData) -> go.Figure | None:
         marker={"size": 12, "color": "#ff9896", "symbol": "circle-open", "line": {"width": 2}}, secondary_y=True,
     )
     fig.update_yaxes(title_text="亿元", secondary_y=False)
-    fig.update_yaxes(title_text="同比增长（%）", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text="同比增长（%）", secondary_y=True, showgrid=False, tickformat=".1f")
     return _layout(fig, f"分区域园区生产总值及增速（{data.quarter}）")
 
 
@@ -115,7 +115,7 @@ def rank_movers(data: ReportData) -> go.Figure | None:
     )
     since = "较上年同期" if column == "rank_change_yoy" else "较上季度"
     fig.update_xaxes(title_text=f"名次变化（{since}，正数为上升）")
-    fig.update_yaxes(type="category")
+    fig.update_yaxes(type="category", automargin=True)  # park names are long: the margin grows to fit them
     return _layout(fig, f"园区生产总值位次变化最大的园区（{data.quarter}）", height=max(420, 28 * len(movers) + 120))
 
 

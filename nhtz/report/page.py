@@ -35,11 +35,11 @@ def _cell(value, kind: str) -> tuple[str, bool]:
     if kind == "money":
         return f"{float(value):,.2f}", True
     if kind == "pct":
-        return f"{float(value):.1f}%", True
+        return f"{round(float(value), 1) + 0.0:.1f}%", True  # + 0.0 turns −0.0 into 0.0
     if kind in ("count", "rank"):
         return f"{int(round(float(value))):,}", True
     if kind == "signed":
-        return f"{int(value):+d}", True
+        return (f"{int(value):+d}" if int(value) else "0"), True
     if kind in ("score", "pp"):
         return f"{float(value):.2f}", True
     return html.escape(str(value)), False
