@@ -396,6 +396,8 @@ def test_writing_again_replaces_the_previous_set_and_a_foreign_folder_is_refused
     with pytest.raises(NhtzError, match="not empty"):
         write_submissions(tmp_path / "mine", start="2022Q4", end="2022Q4")
     assert (tmp_path / "mine" / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    with pytest.raises(NhtzError, match="is a file"):
+        write_submissions(tmp_path / "mine" / "notes.txt", start="2022Q4", end="2022Q4")
 
 
 def test_cli_writes_tidy_files_and_reports_bad_quarters_in_one_line(tmp_path):

@@ -62,6 +62,8 @@ class PlannedFile:
 def _clear_previous(out: Path) -> None:
     """Remove a previous synthetic set (the files its manifest lists); refuse to write into any other folder."""
     manifest = out / MANIFEST
+    if out.exists() and not out.is_dir():
+        raise NhtzError(f"{out} is a file: synthetic submissions go into a folder")
     if manifest.exists():
         try:
             listed = [entry["path"] for entry in json.loads(manifest.read_text(encoding="utf-8"))["files"]]
@@ -88,9 +90,8 @@ def _values_by_report(truth: pd.DataFrame) -> dict[tuple[str, str], dict[str, fl
 class MessyPlanner:
     """Builds the files of each quarter folder with the problems placed on them."""
 
-    def __init__(self, truth, parks, indicators, quarters, seed):
+    def __init__(self, truth: pd.DataFrame, parks: pd.DataFrame, indicators: pd.DataFrame, quarters: list[str], seed: int):
         self.truth_values = _values_by_report(truth)
-        self.parks = parks
         self.indicator_rows = indicators[["indicator_code", "unit", "header_spellings"]].to_numpy().tolist()
         self.quarters = quarters
         self.unit = dict(zip(indicators["indicator_code"], indicators["unit"]))

@@ -149,8 +149,7 @@ class TruthModel:
         target = cal.NATIONAL_GDP_2019 * index
         return _rescale_free(single, target, in_panel & pinned[:, None], in_panel & ~pinned[:, None])
 
-    def flow_from(self, code: str, base: np.ndarray, park_ratio: np.ndarray, noise_sigma: float,
-                  national_base: np.ndarray | None = None) -> np.ndarray:
+    def flow_from(self, code: str, base: np.ndarray, park_ratio: np.ndarray, noise_sigma: float) -> np.ndarray:
         """A flow as a park-specific ratio to `base`, rescaled to the national ratio to GDP when one is published."""
         noise = np.exp(self.rng.normal(0.0, noise_sigma, base.shape))
         single = base * park_ratio[:, None] * noise
@@ -158,7 +157,7 @@ class TruthModel:
         if code in cal.NATIONAL_RATIO_TO_GDP:
             pinned = self.pinned_rows(code)[:, None]
             ratio = ratio_path(cal.NATIONAL_RATIO_TO_GDP[code], self.h.year)
-            target = ratio * np.where(self.active, national_base, 0.0).sum(axis=0)
+            target = ratio * np.where(self.active, self.gdp_single, 0.0).sum(axis=0)
             single = _rescale_free(single, target, self.active & pinned, self.active & ~pinned)
         return single
 
@@ -172,11 +171,11 @@ class TruthModel:
     def draw(self) -> dict[str, np.ndarray]:
         """Single-quarter values of flows and quarter-end levels of stocks, parks × horizon quarters."""
         rng, h, n = self.rng, self.h, self.n
-        gdp = self.gdp()
+        gdp = self.gdp_single = self.gdp()
         flows = {"gdp": gdp}
-        flows["revenue"] = self.flow_from("revenue", gdp, _lognormal(rng, 3.2, 0.35, n), 0.02, gdp)
+        flows["revenue"] = self.flow_from("revenue", gdp, _lognormal(rng, 3.2, 0.35, n), 0.02)
         io_ratio = np.clip(_lognormal(rng, 1.9, 0.4, n), 0.3, 3.0)
-        flows["industrial_output"] = self.flow_from("industrial_output", gdp, io_ratio, 0.02, gdp)
+        flows["industrial_output"] = self.flow_from("industrial_output", gdp, io_ratio, 0.02)
         flows["industrial_value_added"] = self.flow_from(
             "industrial_value_added", flows["industrial_output"], rng.uniform(0.25, 0.30, n), 0.01)
         revenue = flows["revenue"]
@@ -185,7 +184,7 @@ class TruthModel:
         flows["exports"] = self.flow_from("exports", revenue, rng.uniform(0.10, 0.20, n), 0.05)
         intensity = np.clip(_lognormal(rng, 0.04, 0.3, n), 0.015, 0.07)
         intensity[self.giant] = rng.uniform(*cal.GIANT_RD_INTENSITY, self.giant.sum())
-        flows["rd_expenditure"] = self.flow_from("rd_expenditure", gdp, intensity, 0.03, gdp)
+        flows["rd_expenditure"] = self.flow_from("rd_expenditure", gdp, intensity, 0.03)
         contracts = np.clip(_lognormal(rng, 0.05, 0.6, n), 0.005, 0.4)
         flows["tech_contract_turnover"] = self.flow_from("tech_contract_turnover", gdp, contracts, 0.10)
         # 吨标准煤 per 万元 of GDP, 0.3–0.5, falling 2% a year; 亿元 × 吨/万元 = 万吨.
