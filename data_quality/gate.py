@@ -97,12 +97,17 @@ class GateResult:
         return "\n".join(lines)
 
 
+def _working_db_files(home: Home) -> list:
+    """The database file and, after an interrupted write, the write-ahead log DuckDB left beside it."""
+    wal = home.working_db.with_name(home.working_db.name + ".wal")
+    return [path for path in (home.working_db, wal) if path.exists()]
+
+
 def working_db_fingerprint(home: Home) -> str | None:
-    """Size and modification time: any write to the working database after a check changes it."""
+    """Sizes and modification times: any write to the working database after a check changes it."""
     if not home.working_db.exists():
         return None
-    stat = home.working_db.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    return ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in _working_db_files(home))
 
 
 def _parse_at(text: str) -> datetime:
@@ -128,7 +133,7 @@ def check_build_is_current(home: Home, build: dict | None, last_check: dict | No
         return GateCheck(name, False, True, f"the last build ({build['at']}) failed: {failure}")
     if not home.working_db.exists():
         return GateCheck(name, False, True, f"working database {home.working_db} is missing")
-    modified = datetime.fromtimestamp(home.working_db.stat().st_mtime, tz=timezone.utc)
+    modified = max(datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc) for p in _working_db_files(home))
     # A previous check of this same build wrote audit.gate_results; its recorded fingerprint vouches for that write.
     checked_this_build = (
         last_check is not None

@@ -1,0 +1,318 @@
+"""Publication: refusals, atomic replacement, Parquet copies, and what readers see while it happens.
+
+The reliability tests run on the shared hand-made warehouse (`tests/marts_fixture.py`), built once and copied
+per test: five parks report, so coverage at 2023Q4 is 5 of the 178 active parks. Tests whose subject is not
+coverage lower the minimum in the home's nhtz.toml. The serving database is compared before and after by a
+snapshot of every mart read with plain SQL here, never through the code under test.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from data_quality.gate import check
+from marts_fixture import add_observations, build_fixture_home, make_fixture_home
+from nhtz import state
+from nhtz.build import build
+from nhtz.cli import app
+from nhtz.db import connect
+from nhtz.errors import GateFailed
+from nhtz.home import Home
+from nhtz.publish import publish
+
+ACTIVE_PARKS_2023Q4 = 178  # the registry's national zones at 2023-12-31
+REPORTING_PARKS_2023Q4 = 5  # A..E of the fixture
+
+
+def marts_snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every mart's rows, sorted, read with a fresh read-only connection."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema = 'marts' order by 1"
+        ).fetchall()
+        return {t: con.execute(f"select * from {t} order by all").fetchall() for (t,) in tables}
+    finally:
+        con.close()
+
+
+def checksum(db: Path) -> str:
+    return hashlib.sha256(repr(marts_snapshot(db)).encode()).hexdigest()
+
+
+def scalar(db: Path, sql: str):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def allow_any_coverage(home: Home) -> Home:
+    (home.root / "nhtz.toml").write_text("min_coverage = 0.0\n", encoding="utf-8")
+    return home
+
+
+@pytest.fixture(scope="module")
+def checked_home(tmp_path_factory) -> Home:
+    home = build_fixture_home(tmp_path_factory.mktemp("built"))
+    result = check(home)
+    assert result.passed, result.describe()
+    return home
+
+
+@pytest.fixture
+def home(checked_home, tmp_path) -> Home:
+    """A private copy of the built and checked home; copy2 keeps the file times the gate's records rely on."""
+    root = tmp_path / "home"
+    shutil.copytree(checked_home.root, root, symlinks=True)
+    return Home(root)
+
+
+def test_coverage_below_minimum_refuses_and_allow_partial_publishes(home):
+    with pytest.raises(GateFailed) as refused:
+        publish(home)
+    assert str(refused.value) == (
+        "only 5 of 178 active parks (2.8%) reported in 2023Q4, below the minimum 90%; "
+        "publish anyway with --allow-partial"
+    )
+    assert not home.serving_db.exists()
+
+    result = publish(home, allow_partial=True)
+    assert result.partial and result.publish_id == 1
+    assert marts_snapshot(home.serving_db) == marts_snapshot(home.working_db)
+    assert scalar(home.serving_db, "select allow_partial from audit.publication") is True
+    # national gdp 2023Q4 of the fixture: 44 + 84 + 24 + 20 + 44
+    assert scalar(home.serving_db, "select value_ytd from marts.national_quarter "
+                                   "where quarter = '2023Q4' and indicator_code = 'gdp'") == pytest.approx(216.0)
+
+
+def test_cli_publish_refusal_is_one_line_and_exit_1(home):
+    outcome = CliRunner().invoke(app, ["publish", "--home", str(home.root)])
+    assert outcome.exit_code == 1
+    assert "nhtz: error: only 5 of 178 active parks (2.8%) reported in 2023Q4" in outcome.output
+    assert "Traceback" not in outcome.output
+
+
+def test_publish_writes_every_mart_and_the_findings_as_parquet(home):
+    allow_any_coverage(home)
+    publish(home)
+    assert home.parquet_dir.is_symlink()
+    files = sorted(p.name for p in home.parquet_dir.iterdir())
+    con = duckdb.connect(str(home.serving_db), read_only=True)
+    try:
+        marts = [t for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()]
+        assert files == sorted([f"marts.{t}.parquet" for t in marts] + ["audit.findings.parquet"])
+        for name in files:
+            table = name.removesuffix(".parquet")
+            in_parquet = con.execute(f"select count(*) from read_parquet('{home.parquet_dir / name}')").fetchall()[0][0]
+            assert in_parquet == con.execute(f"select count(*) from {table}").fetchall()[0][0], table
+    finally:
+        con.close()
+    assert "fct_park_quarter" in marts and "national_quarter" in marts
+
+
+def test_publishing_twice_gives_identical_marts(home):
+    allow_any_coverage(home)
+    first = publish(home)
+    snapshot_first = marts_snapshot(home.serving_db)
+    parquet_first = {p.name: scalar(home.serving_db, f"select count(*) from read_parquet('{p}')")
+                     for p in home.parquet_dir.iterdir()}
+    second = publish(home)
+    assert (first.publish_id, second.publish_id) == (1, 2)
+    assert marts_snapshot(home.serving_db) == snapshot_first
+    assert {p.name: scalar(home.serving_db, f"select count(*) from read_parquet('{p}')")
+            for p in home.parquet_dir.iterdir()} == parquet_first
+    assert scalar(home.serving_db, "select publish_id from audit.publication") == 2
+
+
+def test_old_parquet_versions_are_pruned(home):
+    allow_any_coverage(home)
+    for _ in range(4):
+        publish(home)
+    versions = sorted(p.name for p in (home.serving_dir / "parquet_versions").iterdir())
+    # the current version and the two before it
+    assert versions == ["000002", "000003", "000004"]
+    assert os.readlink(home.parquet_dir) == "parquet_versions/000004"
+    assert not list(home.serving_dir.glob(".nhtz.duckdb.*"))
+
+
+def test_gate_failure_blocks_publication_and_keeps_the_serving_copy(home):
+    allow_any_coverage(home)
+    publish(home)
+    before = checksum(home.serving_db)
+    with connect(home.working_db) as con:
+        con.execute("update marts.national_quarter set value_ytd = value_ytd + 1 "
+                    "where quarter = '2023Q4' and indicator_code = 'gdp'")
+    result = check(home)
+    assert not result.passed
+    reconciliation = {c.name: c for c in result.checks}["national = Σ parks"]
+    assert "2023Q4 gdp: national 217 ≠ Σ parks 216" in reconciliation.detail
+    with pytest.raises(GateFailed, match=r"the publication gate failed \(.*national = Σ parks.*\); "
+                                         r"the serving copy is unchanged"):
+        publish(home)
+    assert checksum(home.serving_db) == before
+
+
+def test_publish_refuses_without_a_check_of_the_current_build(tmp_path):
+    home = make_fixture_home(tmp_path)
+    with pytest.raises(GateFailed, match="nothing to publish: no build recorded"):
+        publish(home)
+    state.record(home, "build", status="ok")
+    with pytest.raises(GateFailed, match=r"has not been checked; run `nhtz check` first"):
+        publish(home)
+    state.record(home, "check", passed=True, build_at="2020-01-01T00:00:00+00:00", coverage=1.0)
+    with pytest.raises(GateFailed, match="was of an earlier build"):
+        publish(home)
+
+
+def test_publish_refuses_when_the_working_database_changed_after_the_check(home):
+    allow_any_coverage(home)
+    add_observations(home, [("A", 2023, 12, "exports", 5.0, "亿元")])
+    with pytest.raises(GateFailed, match=r"the working database changed after the last check .*run `nhtz build` and `nhtz check`"):
+        publish(home)
+    assert not home.serving_db.exists()
+
+
+BUILD_IN_A_CHILD = """
+import sys
+from pathlib import Path
+from nhtz.build import build
+from nhtz.home import Home
+build(Home(Path(sys.argv[1])))
+"""
+
+
+def test_build_killed_half_way_leaves_the_serving_copy_readable_and_unchanged(home):
+    allow_any_coverage(home)
+    publish(home)
+    before = checksum(home.serving_db)
+    rows_before = scalar(home.serving_db, "select count(*) from marts.fct_park_quarter")
+    files = [home.working_db, home.working_db.with_name("nhtz.duckdb.wal")]
+    written_before = {p: p.stat().st_mtime_ns if p.exists() else None for p in files}
+
+    child = subprocess.Popen([sys.executable, "-c", BUILD_IN_A_CHILD, str(home.root)], cwd=Path(__file__).parents[1])
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and child.poll() is None:
+        if any((p.stat().st_mtime_ns if p.exists() else None) != written_before[p] for p in files):
+            break  # dbt has started writing the working database
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL  # killed half-way, not finished
+
+    assert checksum(home.serving_db) == before
+    assert scalar(home.serving_db, "select count(*) from marts.fct_park_quarter") == rows_before
+    # the half-written working database is refused until a build finishes
+    with pytest.raises(GateFailed, match="changed after the last check"):
+        publish(home)
+    build_check = check(home).checks[0]
+    assert build_check.name == "build finished" and not build_check.passed
+    assert "after the last successful build" in build_check.detail
+    assert checksum(home.serving_db) == before
+
+
+READER_IN_A_CHILD = """
+import json, sys, time
+from pathlib import Path
+import duckdb
+db, out, stop = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+seen, errors = [], []
+while not stop.exists():
+    try:
+        con = duckdb.connect(db, read_only=True)
+        try:
+            version = con.execute("select publish_id from audit.publication").fetchall()[0][0]
+            rows = con.execute("select count(*) from marts.fct_park_quarter").fetchall()[0][0]
+        finally:
+            con.close()
+        seen.append([version, rows])
+    except Exception as error:
+        errors.append(repr(error))
+    out.write_text(json.dumps({"seen": seen, "errors": errors}))
+"""
+
+
+def read_in_a_thread(db: Path, stop: threading.Event, log: dict) -> None:
+    while not stop.is_set():
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+            try:
+                version = con.execute("select publish_id from audit.publication").fetchall()[0][0]
+                rows = con.execute("select count(*) from marts.fct_park_quarter").fetchall()[0][0]
+            finally:
+                con.close()
+            log["seen"].append([version, rows])
+        except Exception as error:  # every error counts: the assertion is that there are none
+            log["errors"].append(repr(error))
+
+
+def wait_for(condition, seconds: float = 300) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "readers did not get going"
+        time.sleep(0.05)
+
+
+def read_log(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {"seen": [], "errors": []}
+
+
+def test_readers_see_only_complete_versions_while_a_publish_runs(home, tmp_path):
+    allow_any_coverage(home)
+    publish(home)
+    rows_v1 = scalar(home.serving_db, "select count(*) from marts.fct_park_quarter")
+    # a second version with more rows: two parks send their 2023 exports, the warehouse is rebuilt and checked
+    add_observations(home, [("A", 2023, 12, "exports", 5.0, "亿元"), ("B", 2023, 12, "exports", 7.0, "亿元")])
+    build(home)
+    assert check(home).passed
+    rows_v2 = scalar(home.working_db, "select count(*) from marts.fct_park_quarter")
+    assert rows_v2 > rows_v1
+
+    stop_file = tmp_path / "stop"
+    logs = [tmp_path / f"reader{i}.json" for i in range(2)]
+    children = [
+        subprocess.Popen([sys.executable, "-c", READER_IN_A_CHILD, str(home.serving_db), str(log), str(stop_file)])
+        for log in logs
+    ]
+    stop = threading.Event()
+    thread_logs = [{"seen": [], "errors": []} for _ in range(2)]
+    threads = [threading.Thread(target=read_in_a_thread, args=(home.serving_db, stop, log)) for log in thread_logs]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_for(lambda: all(len(read_log(p)["seen"]) >= 5 for p in logs) and all(len(t["seen"]) >= 5 for t in thread_logs))
+        publish(home)
+        wait_for(lambda: all(read_log(p)["seen"] and read_log(p)["seen"][-1][0] == 2 for p in logs)
+                 and all(t["seen"][-1][0] == 2 for t in thread_logs))
+    finally:
+        stop_file.touch()
+        stop.set()
+        for child in children:
+            child.wait(timeout=60)
+        for thread in threads:
+            thread.join(timeout=60)
+
+    all_logs = [read_log(p) for p in logs] + thread_logs
+    assert [log["errors"] for log in all_logs] == [[], [], [], []]
+    for log in all_logs:
+        assert {tuple(pair) for pair in log["seen"]} == {(1, rows_v1), (2, rows_v2)}
+        versions = [version for version, _ in log["seen"]]
+        assert versions == sorted(versions)  # never back to the old version once the new one is seen
