@@ -1,18 +1,30 @@
 """The dbt models as assets: one `dbt build` per run, grouped by layer, downstream of the landed submissions."""
 
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from nhtz import state
-from orchestration.defs.dbt.resources import nhtz_dbt_project, working_db_for_dbt
+from nhtz.build import _require_landed_values as require_landed_values
+from nhtz.build import _working_db_env as working_db_env
+from nhtz.build import dbt_target_dir
+from nhtz.home import Home
+from orchestration.defs.dbt.resources import nhtz_dbt_project
 from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
 from orchestration.defs.partitions import quarterly_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource
 
 LAYERS = ("staging", "intermediate", "audit", "marts")
+
+
+def dagster_target_dir(home: Home) -> Path:
+    """Beside `nhtz build`'s target folder in the same home, so neither overwrites the other's state."""
+    return dbt_target_dir(home).parent / "dagster"
 
 
 class NhtzDbtTranslator(DagsterDbtTranslator):
@@ -48,7 +60,17 @@ nhtz_dbt_translator = NhtzDbtTranslator(
 )
 def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz_home: NhtzHomeResource):
     home = nhtz_home.get_home()
-    with working_db_for_dbt(home):
-        yield from dbt.cli(["build"], context=context).stream()
-    # `nhtz status` reports the last build whichever front ran it
-    state.record(home, "build", via="dagster", run_id=context.run_id)
+    require_landed_values(home)
+    started = time.perf_counter()
+    try:
+        with working_db_env(home):
+            # Artifacts per home, in one folder: runs are one at a time (dagster.yaml), and dbt's partial
+            # parse state carries over from run to run.
+            yield from dbt.cli(["build"], context=context, target_path=dagster_target_dir(home)).stream()
+    except DagsterDbtCliRuntimeError as error:
+        # the publication gate reads this record: a failed build must never look like the last good one
+        state.record(home, "build", status="failed", error=str(error).strip().splitlines()[0], via="dagster")
+        raise
+    state.record(
+        home, "build", status="ok", via="dagster", run_id=context.run_id, seconds=round(time.perf_counter() - started, 1)
+    )

@@ -4,7 +4,6 @@ import os
 import shutil
 import sys
 import tempfile
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -13,14 +12,11 @@ from dagster_shared.record import replace
 from dbt.cli.main import dbtRunner
 
 from nhtz.errors import NhtzError
-from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 
 # Dagster's own artifacts go beside, not into, the target folder that `nhtz build` uses, so the two fronts
 # never overwrite each other's manifest.
 DAGSTER_TARGET_PATH = Path("target") / "dagster"
-# profiles.yml reads the working database from this variable (dbt_project/profiles.yml).
-DB_PATH_VARIABLE = "NHTZ_DB_PATH"
 
 
 def _project_sources(project_dir: Path) -> list[Path]:
@@ -88,21 +84,3 @@ def dbt_executable() -> str:
 
 def dbt_cli_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=nhtz_dbt_project(), dbt_executable=dbt_executable())
-
-
-@contextmanager
-def working_db_for_dbt(home: Home):
-    """Points dbt at this home's working database for the length of one invocation.
-
-    dagster-dbt hands the process environment to the dbt subprocess and reads the profile in-process
-    too, so the variable is set here, at run time, and put back afterwards.
-    """
-    before = os.environ.get(DB_PATH_VARIABLE)
-    os.environ[DB_PATH_VARIABLE] = str(home.working_db)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(DB_PATH_VARIABLE, None)
-        else:
-            os.environ[DB_PATH_VARIABLE] = before
