@@ -325,9 +325,9 @@ def test_a_crash_mid_file_leaves_nothing_of_that_file(home, monkeypatch):
     land(home, "gbk.csv")
     real_insert = landing._insert
 
-    def insert_then_crash(con, table, frame):
-        real_insert(con, table, frame)
-        if table == "audit.quarantine":
+    def insert_then_crash(con, statement, frame, lineage):
+        real_insert(con, statement, frame, lineage)
+        if "audit.quarantine" in statement:
             raise RuntimeError("disk full")
 
     monkeypatch.setattr(landing, "_insert", insert_then_crash)

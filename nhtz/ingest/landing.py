@@ -19,17 +19,13 @@ from nhtz.ingest.layout import SourceRow, plan_table, read_rows
 from nhtz.ingest.readers import read_source
 from nhtz.ingest.reference import Reference, load_reference
 
-_TEXT, _INT, _TIME = pa.string(), pa.int32(), pa.timestamp("us")
+_TEXT, _INT = pa.string(), pa.int32()
+# What varies from row to row; the file's lineage (file_id, file_name, content_hash, vintage, time) is added in SQL.
 OBSERVATION_SCHEMA = pa.schema([
-    ("file_id", _INT), ("file_name", _TEXT), ("content_hash", _TEXT), ("sheet", _TEXT), ("row_number", _INT),
-    ("park_id", _TEXT), ("park_name_raw", _TEXT), ("period_label", _TEXT), ("period_year", _INT),
-    ("period_month", _INT), ("indicator_code", _TEXT), ("value", pa.float64()), ("unit", _TEXT),
-    ("vintage", _INT), ("landed_at", _TIME),
+    ("sheet", _TEXT), ("row_number", _INT), ("park_id", _TEXT), ("park_name_raw", _TEXT), ("period_label", _TEXT),
+    ("period_year", _INT), ("period_month", _INT), ("indicator_code", _TEXT), ("value", pa.float64()), ("unit", _TEXT),
 ])
-QUARANTINE_SCHEMA = pa.schema([
-    ("file_id", _INT), ("file_name", _TEXT), ("content_hash", _TEXT), ("sheet", _TEXT), ("row_number", _INT),
-    ("reason", _TEXT), ("raw", _TEXT), ("quarantined_at", _TIME),
-])
+QUARANTINE_SCHEMA = pa.schema([("sheet", _TEXT), ("row_number", _INT), ("reason", _TEXT), ("raw", _TEXT)])
 
 
 def _quiet(_: str) -> None:
@@ -117,13 +113,14 @@ def _frame(records: list[tuple], schema: pa.Schema) -> pa.Table | None:
     """Rows as one Arrow table, so that a file's values go in with one insert statement."""
     if not records:
         return None
-    return pa.Table.from_arrays([pa.array(column, type=field.type) for column, field in zip(zip(*records), schema)], schema=schema)
+    columns = zip(*records)
+    return pa.Table.from_arrays([pa.array(column, type=f.type) for column, f in zip(columns, schema)], schema=schema)
 
 
-def _observations_frame(parsed: ParsedFile, file_id: int, file_name: str, content_hash: str, at: datetime) -> pa.Table:
+def _observations_frame(parsed: ParsedFile) -> pa.Table | None:
     records = [
-        (file_id, file_name, content_hash, row.sheet, row.row_number, row.park_id, row.park_name_raw,
-         row.period_label, row.period[0], row.period[1], obs.indicator_code, obs.value, obs.unit, file_id, at)
+        (row.sheet, row.row_number, row.park_id, row.park_name_raw, row.period_label, row.period[0], row.period[1],
+         obs.indicator_code, obs.value, obs.unit)
         for row in parsed.rows
         if not row.errors
         for obs in row.values
@@ -131,21 +128,33 @@ def _observations_frame(parsed: ParsedFile, file_id: int, file_name: str, conten
     return _frame(records, OBSERVATION_SCHEMA)
 
 
-def _quarantine_frame(parsed: ParsedFile, file_id: int, file_name: str, content_hash: str, at: datetime) -> pa.Table:
+def _quarantine_frame(parsed: ParsedFile) -> pa.Table | None:
     records = [
-        (file_id, file_name, content_hash, row.sheet, row.row_number, "; ".join(row.errors),
-         json.dumps(row.raw, ensure_ascii=False), at)
+        (row.sheet, row.row_number, "; ".join(row.errors), json.dumps(row.raw, ensure_ascii=False))
         for row in parsed.rows
         if row.errors
     ]
     return _frame(records, QUARANTINE_SCHEMA)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pa.Table | None) -> None:
+_INSERT_OBSERVATIONS = """
+insert into raw.observations by name
+select *, $file_id as file_id, $file_name as file_name, $content_hash as content_hash,
+    $file_id as vintage, $at as landed_at
+from landing_frame
+"""
+_INSERT_QUARANTINE = """
+insert into audit.quarantine by name
+select *, $file_id as file_id, $file_name as file_name, $content_hash as content_hash, $at as quarantined_at
+from landing_frame
+"""
+
+
+def _insert(con: duckdb.DuckDBPyConnection, statement: str, frame: pa.Table | None, lineage: dict) -> None:
     if frame is not None:
-        con.register("landing_frame", frame)
-        con.execute(f"insert into {table} by name select * from landing_frame")
-        con.unregister("landing_frame")
+        # DuckDB reads `landing_frame` from this local variable (replacement scan): no view to create and drop.
+        landing_frame = frame  # noqa: F841
+        con.execute(statement, lineage)
 
 
 def _write_file(con, result: FileResult, path: Path, content_hash: str, parsed: ParsedFile) -> None:
@@ -161,8 +170,9 @@ def _write_file(con, result: FileResult, path: Path, content_hash: str, parsed: 
              result.message or None, at],
         )
         if result.status == "landed":
-            _insert(con, "raw.observations", _observations_frame(parsed, file_id, result.file_name, content_hash, at))
-            _insert(con, "audit.quarantine", _quarantine_frame(parsed, file_id, result.file_name, content_hash, at))
+            lineage = {"file_id": file_id, "file_name": result.file_name, "content_hash": content_hash, "at": at}
+            _insert(con, _INSERT_OBSERVATIONS, _observations_frame(parsed), lineage)
+            _insert(con, _INSERT_QUARANTINE, _quarantine_frame(parsed), lineage)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
