@@ -12,6 +12,8 @@ The shared marts fixture is built once for the module, plus five parks of our ow
 
     2013Q2 industrial_output / industrial_value_added: A 100/30, B 80/25, C 50/60 (value added above output:
     audit rule R02 puts C's industrial_value_added in error), D 40/10.
+
+    net_profit (may be negative): A −10 -> 5, B 5 -> 10 from 2012Q2 to 2013Q2: a like-for-like base of −5.
 """
 
 import csv
@@ -41,6 +43,8 @@ OWN_OBSERVATIONS = [
     (B, 2013, 6, "industrial_output", 80, "亿元"), (B, 2013, 6, "industrial_value_added", 25, "亿元"),
     (C, 2013, 6, "industrial_output", 50, "亿元"), (C, 2013, 6, "industrial_value_added", 60, "亿元"),
     (D, 2013, 6, "industrial_output", 40, "亿元"), (D, 2013, 6, "industrial_value_added", 10, "亿元"),
+    (A, 2012, 6, "net_profit", -10, "亿元"), (B, 2012, 6, "net_profit", 5, "亿元"),
+    (A, 2013, 6, "net_profit", 5, "亿元"), (B, 2013, 6, "net_profit", 10, "亿元"),
 ]
 
 
@@ -219,6 +223,20 @@ def test_contributions_add_up_everywhere(marts):
         assert total == pytest.approx(lfl, abs=1e-9), (quarter, indicator)
 
 
+def test_no_contribution_on_a_base_that_is_not_positive(marts):
+    # net_profit 2013Q2: base −10 + 5 = −5 ≤ 0, so no growth rate and no contribution; the deltas stay
+    got = marts.execute(
+        "select park_id, delta_ytd, contribution_pp, base_ytd_lfl from marts.park_growth_contribution "
+        "where quarter = '2013Q2' and indicator_code = 'net_profit' order by park_id"
+    ).fetchall()
+    assert got == [(A, 15.0, None, -5.0), (B, 5.0, None, -5.0)]
+    (lfl,) = one(
+        marts,
+        "select yoy_ytd_pct_lfl from marts.national_quarter where quarter = '2013Q2' and indicator_code = 'net_profit'",
+    )
+    assert lfl is None
+
+
 def test_no_contribution_for_ratios(marts):
     (n,) = one(
         marts,
@@ -232,7 +250,7 @@ def test_no_contribution_for_ratios(marts):
 
 def test_scorecard_row_of_a_park(marts):
     # A 2013Q2: gdp 120 (+20 % on 100), energy_intensity 0.5, industrial_value_added 30; values of gdp,
-    # energy_consumption, industrial_output, industrial_value_added and energy_intensity: 5 reported
+    # energy_consumption, industrial_output, industrial_value_added, net_profit and energy_intensity: 6 reported
     row = one(
         marts,
         "select park_name, short_name, region, province, gdp, gdp_yoy_pct, energy_intensity, industrial_value_added, "
@@ -242,7 +260,7 @@ def test_scorecard_row_of_a_park(marts):
     )
     assert row[:4] == ("中关村科技园区", "中关村", "东部", "北京市")
     assert row[4:8] == pytest.approx((120.0, 20.0, 0.5, 30.0))
-    assert row[8:] == (None, 5, 0)
+    assert row[8:] == (None, 6, 0)
 
 
 def test_scorecard_hides_error_values_and_counts_them(marts):
