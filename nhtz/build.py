@@ -4,6 +4,7 @@ dbt runs in-process through `dbtRunner`, once per build: one `dbt build` covers 
 failure is turned into one line that names the failed node and dbt's first error line.
 """
 
+import json
 import os
 import re
 import time
@@ -50,11 +51,14 @@ def dbt_log_dir(home: Home) -> Path:
     return home.root / "dbt" / "logs"
 
 
-def build(home: Home, full_refresh: bool = False, say: Callable[[str], None] = lambda _: None) -> BuildResult:
+def build(
+    home: Home, full_refresh: bool = False, say: Callable[[str], None] = lambda _: None, vars: dict | None = None
+) -> BuildResult:
+    # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
     _require_landed_values(home)
     say(f"dbt build on {home.working_db}{' (full refresh)' if full_refresh else ''}")
     started = time.perf_counter()
-    outcome = _invoke_dbt_build(home, full_refresh)
+    outcome = _invoke_dbt_build(home, full_refresh, vars)
     seconds = time.perf_counter() - started
 
     failure = _failure_line(outcome)
@@ -106,7 +110,7 @@ def _working_db_env(home: Home):
             os.environ["NHTZ_DB_PATH"] = before
 
 
-def _invoke_dbt_build(home: Home, full_refresh: bool):
+def _invoke_dbt_build(home: Home, full_refresh: bool, vars: dict | None = None):
     from dbt.cli.main import dbtRunner
 
     args = [
@@ -124,8 +128,24 @@ def _invoke_dbt_build(home: Home, full_refresh: bool):
     ]
     if full_refresh:
         args.append("--full-refresh")
+    if vars:
+        args += ["--vars", json.dumps(vars)]
     with _working_db_env(home):
-        return dbtRunner().invoke(args)
+        try:
+            return dbtRunner().invoke(args)
+        finally:
+            _release_database()
+
+
+def _release_database() -> None:
+    """dbt-duckdb keeps its DuckDB instance open in-process after the run; close it so that the working DB can be
+    opened again (read-only by the checks, or by another process) right after the build."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    DuckDBConnectionManager.close_all_connections()
+    if environment is not None:
+        environment.close()
 
 
 # dbt's messages open with a heading such as "Runtime Error in model x (path)"; the reason is the line after it

@@ -176,14 +176,15 @@ growth_above as (
 
 ),
 
--- the park's own history: its earlier single-quarter values of the indicator (quarters without one skipped)
+-- the park's own history of single-quarter growth: year-on-year change removes both the season (Q4 is always
+-- the largest quarter) and the trend, so a quarter is judged against the park's earlier quarters on equal terms
 quarter_histories as (
 
     select
         *,
-        avg(value_q) over earlier_quarters as history_mean,
-        stddev_samp(value_q) over earlier_quarters as history_sd,
-        count(value_q) over earlier_quarters as history_n
+        avg(yoy_q_pct) over earlier_quarters as history_mean,
+        stddev_samp(yoy_q_pct) over earlier_quarters as history_sd,
+        count(yoy_q_pct) over earlier_quarters as history_n
     from checked_values
     where rule_type = 'quarter_outlier'
     window earlier_quarters as (
@@ -204,18 +205,19 @@ quarter_outliers as (
         checked.severity,
         {{ fill_message('checked.message_zh', common_fillings, {
             'value': message_number('checked.value_q'),
-            'mean': message_number('checked.history_mean'),
+            'yoy_q': 'round(checked.yoy_q_pct, 1)',
+            'mean': 'round(checked.history_mean, 1)',
             'history_n': 'checked.history_n',
-            'z': "round(abs(checked.value_q - checked.history_mean) / checked.history_sd, 1)",
+            'z': 'round(abs(checked.yoy_q_pct - checked.history_mean) / checked.history_sd, 1)',
         }) }} as message,
         checked.value_q as value
     from quarter_histories as checked
     where
-        checked.value_q is not null
+        checked.yoy_q_pct is not null
         and checked.history_n >= coalesce(checked.min_history, 4)
-        -- differenced year-to-dates carry floating noise: a spread below a millionth of the mean is no spread
-        and checked.history_sd > 1e-6 * abs(checked.history_mean)
-        and abs(checked.value_q - checked.history_mean) / checked.history_sd > coalesce(checked.threshold, 3)
+        -- growth rates of exact multiples carry floating noise: a spread below 1e-6 points is no spread
+        and checked.history_sd > 1e-6
+        and abs(checked.yoy_q_pct - checked.history_mean) / checked.history_sd > coalesce(checked.threshold, 3)
 
 ),
 
