@@ -236,3 +236,62 @@ def test_rollup_refuses_a_source_without_files(tmp_path):
     with pytest.raises(NhtzError, match="no Parquet files match"):
         build_enterprise_rollup(tmp_path / "e.duckdb", str(tmp_path / "empty" / "quarter=*" / "*.parquet"))
     assert not (tmp_path / "e.duckdb").exists()
+
+
+def write_hand_made_panel(folder) -> None:
+    """Two enterprises of park A (xiamen_huoju) through 2023, in 万元: together 60, 120, 180, 240 亿元 revenue."""
+    import pyarrow as pa
+
+    for q in range(1, 5):
+        quarter = f"2023Q{q}"
+        table = pa.table(
+            {
+                "enterprise_id": ["E1", "E2"],
+                "park_id": ["xiamen_huoju", "xiamen_huoju"],
+                "industry": ["C", "I"],
+                "industry_name": ["制造业", "信息传输、软件和信息技术服务业"],
+                "founded_year": [2010, 2018],
+                "year": [2023, 2023],
+                "quarter_num": [q, q],
+                "period_month": [3 * q, 3 * q],
+                **{column: [0.0, 0.0] for column, _ in SUMMED.items() if column not in (
+                    "revenue", "invention_patents_granted", "invention_patents_owned", "employees")},
+                "revenue": [400_000.0 * q, 200_000.0 * q],
+                "invention_patents_granted": [0, 0],
+                "employees": [6_000, 1_000],
+                "invention_patents_owned": [300, 20],
+                "is_high_tech": [True, False],
+                "is_tech_sme": [False, True],
+                "is_gazelle": [False, False],
+                "is_unicorn": [False, False],
+            }
+        )
+        (folder / f"quarter={quarter}").mkdir(parents=True)
+        pq.write_table(table, folder / f"quarter={quarter}" / "part-0.parquet")
+
+
+def test_enterprise_totals_replace_submitted_values_in_the_marts(tmp_path):
+    """The hook in int_park_months_current: enterprise totals win where they exist, submissions stay elsewhere."""
+    from marts_fixture import make_fixture_home
+
+    from nhtz.build import build
+
+    home = make_fixture_home(tmp_path)
+    write_hand_made_panel(tmp_path / "panel")
+    build(home, vars={"enterprise_source": panel_glob(tmp_path / "panel")})
+    with connect(home.working_db, read_only=True) as con:
+        fact = con.execute(
+            "select park_id, quarter, indicator_code, value_ytd, value_q, yoy_ytd_pct from marts.fct_park_quarter "
+            "where park_id in ('xiamen_huoju', 'guangzhou') and quarter like '2023%'"
+        ).df().set_index(["park_id", "quarter", "indicator_code"])
+    # A submitted revenue 55/110/165/220 亿元 for 2023; the enterprises add up to 60/120/180/240 亿元
+    assert fact.loc[("xiamen_huoju", "2023Q4", "revenue"), "value_ytd"] == pytest.approx(240.0)
+    assert fact.loc[("xiamen_huoju", "2023Q2", "revenue"), "value_q"] == pytest.approx(60.0)
+    # growth against A's submitted 2022Q4 revenue of 200 亿元: 240 / 200 − 1 = 20 %
+    assert fact.loc[("xiamen_huoju", "2023Q4", "revenue"), "yoy_ytd_pct"] == pytest.approx(20.0)
+    # employees (submitted 11 000) become the enterprises' 7 000; high-tech enterprises appear (A never sent them)
+    assert fact.loc[("xiamen_huoju", "2023Q4", "employees"), "value_ytd"] == pytest.approx(7_000)
+    assert fact.loc[("xiamen_huoju", "2023Q4", "high_tech_enterprises"), "value_ytd"] == 1
+    # what the enterprises don't cover stays as submitted: A's gdp (revised to 44) and all of B
+    assert fact.loc[("xiamen_huoju", "2023Q4", "gdp"), "value_ytd"] == pytest.approx(44.0)
+    assert fact.loc[("guangzhou", "2023Q4", "revenue"), "value_ytd"] == pytest.approx(300.0)
