@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -198,29 +199,50 @@ class LandingState:
         )
 
 
-def land_file(con, path: Path, file_name: str, reference: Reference, landing: LandingState) -> FileResult:
-    """Land one submission file (or refuse it, or skip it when its content has landed before)."""
+@dataclass
+class ReadSubmission:
+    """One file read and parsed, before anything is written: `parsed` is None when skipped or refused."""
+
+    path: Path
+    file_name: str
+    content_hash: str
+    parsed: ParsedFile | None = None
+    refusal: str | None = None
+
+
+def read_submission(path: Path, file_name: str, reference: Reference, landed_hashes: set[str]) -> ReadSubmission:
+    """Read and parse a file unless its content has landed already (then there is nothing to parse)."""
     try:
         content = path.read_bytes()
     except OSError as error:
         raise NhtzError(f"{file_name}: cannot read the file ({error.strerror})") from None
-    content_hash = hashlib.sha256(content).hexdigest()
-    if content_hash in landing.landed_hashes:
-        return FileResult(file_name, "skipped", message="already landed (same content)")
+    read = ReadSubmission(path, file_name, hashlib.sha256(content).hexdigest())
+    if read.content_hash in landed_hashes:
+        return read
     try:
-        parsed = parse_submission(path, content, reference)
+        read.parsed = parse_submission(path, content, reference)
     except RefusedFile as refusal:
-        result = FileResult(file_name, "refused", message=str(refusal))
+        read.refusal = str(refusal)
+    return read
+
+
+def write_submission(con, read: ReadSubmission, landing: LandingState) -> FileResult:
+    """Land a read file (or log its refusal, or skip it when its content has landed before)."""
+    if read.content_hash in landing.landed_hashes:
+        return FileResult(read.file_name, "skipped", message="already landed (same content)")
+    if read.refusal is not None:
+        result = FileResult(read.file_name, "refused", message=read.refusal)
         # The same unreadable file left in the landing folder is refused again on every run, but logged once.
-        if content_hash not in landing.refused_hashes:
+        if read.content_hash not in landing.refused_hashes:
             result.file_id = landing.next_file_id
-            _write_file(con, result, path, content_hash, ParsedFile())
+            _write_file(con, result, read.path, read.content_hash, ParsedFile())
             landing.next_file_id += 1
-            landing.refused_hashes.add(content_hash)
+            landing.refused_hashes.add(read.content_hash)
         return result
+    parsed = read.parsed
     quarantined = sum(1 for row in parsed.rows if row.errors)
     result = FileResult(
-        file_name,
+        read.file_name,
         "landed",
         rows_read=len(parsed.rows),
         rows_landed=len(parsed.rows) - quarantined,
@@ -230,10 +252,15 @@ def land_file(con, path: Path, file_name: str, reference: Reference, landing: La
         message="; ".join(parsed.notes),
         file_id=landing.next_file_id,
     )
-    _write_file(con, result, path, content_hash, parsed)
+    _write_file(con, result, read.path, read.content_hash, parsed)
     landing.next_file_id += 1
-    landing.landed_hashes.add(content_hash)
+    landing.landed_hashes.add(read.content_hash)
     return result
+
+
+def land_file(con, path: Path, file_name: str, reference: Reference, landing: LandingState) -> FileResult:
+    """Land one submission file on an open connection (see land_paths for the usual way in)."""
+    return write_submission(con, read_submission(path, file_name, reference, landing.landed_hashes), landing)
 
 
 def land_paths(
@@ -242,18 +269,28 @@ def land_paths(
     say: Callable[[str], None] = _quiet,
     reference: Reference | None = None,
 ) -> list[FileResult]:
-    """Land files and folders of submissions in landing order; one FileResult per submission file."""
+    """Land files and folders of submissions in landing order; one FileResult per submission file.
+
+    Files are read and parsed one ahead in a second thread while the previous one is written: parsing is
+    Python, writing mostly waits on DuckDB and the disk, so the two overlap. Writes stay in landing order.
+    """
     files = submission_files(paths)
     reference = reference or load_reference()
     results = []
     try:
-        with connect(home.working_db) as con:
+        with connect(home.working_db) as con, ThreadPoolExecutor(max_workers=1) as reader:
             ensure_landing_tables(con)
             landing = LandingState.read(con)
-            for number, (path, file_name) in enumerate(files, start=1):
-                result = land_file(con, path, file_name, reference, landing)
-                say(f"[{number}/{len(files)}] {result.describe()}")
-                results.append(result)
+            already_landed = frozenset(landing.landed_hashes)
+            reads = [reader.submit(read_submission, path, name, reference, already_landed) for path, name in files]
+            try:
+                for number, pending in enumerate(reads, start=1):
+                    result = write_submission(con, pending.result(), landing)
+                    say(f"[{number}/{len(files)}] {result.describe()}")
+                    results.append(result)
+            except BaseException:
+                reader.shutdown(cancel_futures=True)  # a failed run does not parse the files it will not land
+                raise
     except duckdb.IOException as error:
         raise NhtzError(f"{home.working_db}: cannot open the working database ({str(error).splitlines()[0]})") from None
     state.record(
