@@ -58,8 +58,7 @@ def read_panel(folder) -> pd.DataFrame:
 
 
 def rolled_up(db_path) -> pd.DataFrame:
-    # read-write: dbt-duckdb keeps its own connection to this file open in this process
-    with connect(db_path) as con:
+    with connect(db_path, read_only=True) as con:
         return con.execute(
             "select park_id, period_year, period_month, indicator_code, value, unit, n_enterprises "
             "from intermediate.int_enterprise_values_rolled_up "

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from nhtz.build import _release_database as release_database
 from nhtz.errors import NhtzError
 from nhtz.project import DBT_PROJECT_DIR
 
@@ -89,7 +90,11 @@ def build_enterprise_rollup(
     if full_refresh:
         args.append("--full-refresh")
     say(f"dbt build of the enterprise roll-up ({'full refresh' if full_refresh else 'incremental'}) -> {db_path}")
-    outcome = dbtRunner().invoke(args)
+    try:
+        outcome = dbtRunner().invoke(args)
+    finally:
+        # the same release as the core build: dbt-duckdb would otherwise keep the file open in this process
+        release_database()
     if outcome.exception is not None:
         raise NhtzError(f"enterprise roll-up: dbt could not run: {outcome.exception}")
     failed = [r for r in outcome.result or [] if str(r.status) not in ("success", "pass")]
