@@ -28,6 +28,9 @@ from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 
 from marts_fixture import PARKS, add_observations, make_fixture_home
 
+# one worker builds the module's warehouse once (pytest -n 2 --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("marts_comparison")
+
 A, B, C, D, E = "beijing_zgc", "tianjin_binhai", "wuhan_donghu", "lanzhou", "dalian"
 # (park, year, month, indicator, value, unit)
 OWN_OBSERVATIONS = [
