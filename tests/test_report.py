@@ -411,10 +411,14 @@ def test_quarter_wording(quarter_num, words):
     assert build_narrative(_facts(quarter_num=quarter_num))[0].startswith(words + "，178家")
 
 
-def test_build_narrative_says_when_there_is_no_base_year():
+def test_build_narrative_says_once_when_there_is_no_base_year():
     facts = _facts()
     facts["national"]["gdp"]["yoy_ytd_pct"] = None
-    assert "园区生产总值123300.46亿元，同比增速无上年同期可比数据" in build_narrative(facts)[0]
+    assert build_narrative(facts)[0] == (
+        "2025年前三季度，178家国家高新区实现园区生产总值123300.46亿元（上年同期无可比数据的指标未列增速）。"
+    )
+    facts["national"]["high_tech_enterprises"]["yoy_ytd_pct"] = None
+    assert build_narrative(facts)[1] == "创新投入和创新主体方面，高新技术企业数115000家（上年同期无可比数据的指标未列增速）。"
 
 
 @pytest.mark.parametrize(

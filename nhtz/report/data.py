@@ -64,10 +64,6 @@ class ReportData:
     park_values: pd.DataFrame  # fct_park_quarter of the quarter (GDP and R&D intensity), with park names
 
 
-def _quiet(_: str) -> None:
-    pass
-
-
 @cache
 def dimension_names() -> dict[str, str]:
     """Chinese names of the evaluation dimensions: labels only, from the weights seed."""

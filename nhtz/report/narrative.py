@@ -21,7 +21,8 @@ INNOVATION_INDICATORS = (
     "tech_contract_turnover",
 )
 # Verbs the analyses use before a flow (实现营业收入…); stocks and ratios are stated plainly.
-VERBS = {"gdp": "实现", "revenue": "实现", "net_profit": "实现", "taxes_paid": "上缴", "exports": "实现"}
+VERBS = {"gdp": "实现", "revenue": "实现", "net_profit": "实现"}
+NO_BASE_YEAR = "上年同期无可比数据的指标未列增速"
 TOP_N = 3
 
 
@@ -188,40 +189,49 @@ def _quantity(fact: dict) -> str:
 
 
 def _with_growth(fact: dict) -> str:
-    text = f"同比{growth(fact['yoy_ytd_pct'])}"
+    """`，同比增长7.1%（可比口径…）`, or nothing when there is no base year (said once per paragraph instead)."""
+    if is_missing(fact["yoy_ytd_pct"]):
+        return ""
+    text = f"，同比{growth(fact['yoy_ytd_pct'])}"
     if not is_missing(fact.get("yoy_ytd_pct_lfl")):
         text += f"（可比口径{growth(fact['yoy_ytd_pct_lfl'])}，{count(fact['n_parks_lfl'])}家可比园区）"
     return text
 
 
+def _paragraph(opening: str, parts: list[str], facts: list[dict]) -> str:
+    text = opening + "；".join(parts)
+    if any(is_missing(f["yoy_ytd_pct"]) for f in facts):
+        text += f"（{NO_BASE_YEAR}）"
+    return text + "。"
+
+
 def _economy_paragraph(facts: dict, period: str) -> str | None:
     national = facts["national"]
-    parts = []
-    for code in ECONOMY_INDICATORS:
-        if code not in national or is_missing(national[code]["value_ytd"]):
-            continue
-        fact = national[code]
-        parts.append(f"{VERBS.get(code, '')}{fact['name_zh']}{_quantity(fact)}，{_with_growth(fact)}")
-    if not parts:
+    quoted = [national[c] for c in ECONOMY_INDICATORS if c in national and not is_missing(national[c]["value_ytd"])]
+    if not quoted:
         return None
-    lead = national.get("gdp") or national[next(c for c in ECONOMY_INDICATORS if c in national)]
-    return f"{period}，{count(lead['n_parks'])}家国家高新区" + "；".join(parts) + "。"
+    codes = [c for c in ECONOMY_INDICATORS if c in national and national[c] in quoted]
+    parts = [f"{VERBS.get(c, '')}{f['name_zh']}{_quantity(f)}{_with_growth(f)}" for c, f in zip(codes, quoted)]
+    lead = national.get("gdp") or quoted[0]
+    return _paragraph(f"{period}，{count(lead['n_parks'])}家国家高新区", parts, quoted)
 
 
 def _innovation_paragraph(facts: dict) -> str | None:
     national = facts["national"]
-    parts = []
+    parts, quoted = [], []
     for code in INNOVATION_INDICATORS:
         if code not in national or is_missing(national[code]["value_ytd"]):
             continue
         fact = national[code]
         if code == "rd_intensity":
+            # a level quoted as such; its change is a ratio of ratios the analyses do not lead with
             parts.append(f"{fact['name_zh']}为{amount(fact['value_ytd'])}%")
         else:
-            parts.append(f"{fact['name_zh']}{_quantity(fact)}，同比{growth(fact['yoy_ytd_pct'])}")
+            parts.append(f"{fact['name_zh']}{_quantity(fact)}{_with_growth({**fact, 'yoy_ytd_pct_lfl': None})}")
+            quoted.append(fact)
     if not parts:
         return None
-    return "创新投入和创新主体方面，" + "；".join(parts) + "。"
+    return _paragraph("创新投入和创新主体方面，", parts, quoted)
 
 
 def _region_paragraph(facts: dict) -> str | None:
@@ -229,7 +239,11 @@ def _region_paragraph(facts: dict) -> str | None:
     if not regions:
         return None
     listed = _join(
-        [f"{r['region']}地区{amount(r['value_ytd'])}亿元（同比{growth(r['yoy_ytd_pct'])}）" for r in regions]
+        [
+            f"{r['region']}地区{amount(r['value_ytd'])}亿元"
+            + ("" if is_missing(r["yoy_ytd_pct"]) else f"（同比{growth(r['yoy_ytd_pct'])}）")
+            for r in regions
+        ]
     )
     text = f"分区域看，园区生产总值{listed}"
     fastest = facts["fastest_region"]
@@ -245,7 +259,12 @@ def _region_paragraph(facts: dict) -> str | None:
 def _parks_paragraph(facts: dict) -> str | None:
     sentences = []
     if facts["top_parks"]:
-        tops = [f"{p['name']}（{amount(p['value_ytd'])}亿元，同比{growth(p['yoy_ytd_pct'])}）" for p in facts["top_parks"]]
+        tops = [
+            f"{p['name']}（{amount(p['value_ytd'])}亿元"
+            + ("" if is_missing(p["yoy_ytd_pct"]) else f"，同比{growth(p['yoy_ytd_pct'])}")
+            + "）"
+            for p in facts["top_parks"]
+        ]
         sentences.append(f"分园区看，园区生产总值居前{len(tops)}位的是{_join(tops)}")
     if facts["top_contributors"]:
         pulls = [f"{p['name']}（{amount(p['contribution_pp'], 2)}个百分点）" for p in facts["top_contributors"]]

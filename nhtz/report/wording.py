@@ -31,7 +31,7 @@ def count(value) -> str:
 
 
 def growth(value, digits: int = 1) -> str:
-    """`增长7.1%` / `下降2.3%` / `持平`; a missing base says so instead of guessing."""
+    """`增长7.1%` / `下降2.3%` / `与上年同期持平`; a missing base says so instead of guessing."""
     if is_missing(value):
         return "增速无上年同期可比数据"
     rounded = round(float(value), digits)
@@ -45,7 +45,7 @@ def growth(value, digits: int = 1) -> str:
 def park_label(short_name, park_name, park_id) -> str:
     """How the analyses name a park: `武汉东湖高新区` from the registry's short name `武汉东湖`."""
     if isinstance(short_name, str) and short_name:
-        return short_name if short_name.endswith(("高新区", "开发区", "园区", "科技城")) else f"{short_name}高新区"
+        return short_name if short_name.endswith(("高新区", "开发区", "园区", "工业园", "科技城")) else f"{short_name}高新区"
     return park_name if isinstance(park_name, str) and park_name else park_id
 
 
