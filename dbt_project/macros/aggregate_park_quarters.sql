@@ -5,7 +5,7 @@
     - value_q of flows: Σ of the parks' single-quarter values over the parks that have one (n_parks_q);
     - yoy_ytd_pct: this total against last year's total, each over all parks reporting in its period;
     - yoy_ytd_pct_lfl: the same over the like-for-like parks only (usable in both periods), n_parks_lfl of them,
-      n_parks_growing of which rose.
+      n_parks_growing of which rose (by more than floating rounding).
 #}
 {% macro aggregate_park_quarters(group_columns=[]) -%}
 {%- set group_list = group_columns | join(', ') ~ (', ' if group_columns else '') -%}
@@ -49,7 +49,10 @@ totals as (
             else sum(last_year_value_ytd) filter (where is_like_for_like)
         end as lfl_last_year_value_ytd,
         count(*) filter (where is_like_for_like) as n_parks_lfl,
-        count(*) filter (where is_like_for_like and value_ytd > last_year_value_ytd) as n_parks_growing
+        -- a rise smaller than floating rounding (1e-9 of the base) is no rise: 2.2 / 44 and 2.0 / 40 are both 5 %
+        count(*) filter (
+            where is_like_for_like and value_ytd - last_year_value_ytd > 1e-9 * abs(last_year_value_ytd)
+        ) as n_parks_growing
     from growth_panel
     group by {{ group_list }} quarter, year, quarter_num, indicator_code, kind
 
