@@ -56,8 +56,7 @@ def marts(tmp_path_factory):
     home = make_fixture_home(tmp_path_factory.mktemp("comparison"))
     add_observations(home, OWN_OBSERVATIONS)
     build(home)
-    # dbt-duckdb keeps its own read-write connection open in this process: a read-only one would be refused
-    with connect(home.working_db) as con:
+    with connect(home.working_db, read_only=True) as con:
         yield con
 
 
