@@ -89,8 +89,8 @@ class GateResult:
         lines += [c.describe() for c in self.checks]
         if self.coverage is not None:
             quarter = self.coverage.quarter
-            latest = ", ".join(f"{n} {s}" for s, n in sorted(self.findings.items())) or "none"
-            overall = ", ".join(f"{n} {s}" for s, n in sorted(self.findings_all_quarters.items())) or "none"
+            latest = ", ".join(f"{s} {n}" for s, n in sorted(self.findings.items())) or "none"
+            overall = ", ".join(f"{s} {n}" for s, n in sorted(self.findings_all_quarters.items())) or "none"
             lines.append(f"  audit findings {quarter}: {latest} (all quarters: {overall}); see audit.findings")
         if not self.passed:
             lines.append("  the serving copy stays as it is until the gate passes")
@@ -396,13 +396,18 @@ def check(home: Home, say: Callable[[str], None] = _quiet) -> GateResult:
         min_coverage=settings.min_coverage,
     )
     if home.working_db.exists():
-        with connect(home.working_db, read_only=True) as con:
-            say("running the data-quality suites (Great Expectations)")
-            result.expectations = run_suites(home, con, say)
-            result.checks += check_expectations(result.expectations)
-            say("reconciling national totals with parks and regions; measuring coverage")
-            check_integrity(con, result, settings.reconciliation_tolerance)
-        _write_gate_results(home, result)
+        try:
+            with connect(home.working_db, read_only=True) as con:
+                say("running the data-quality suites (Great Expectations)")
+                result.expectations = run_suites(home, con, say)
+                result.checks += check_expectations(result.expectations)
+                say("reconciling national totals with parks and regions; measuring coverage")
+                check_integrity(con, result, settings.reconciliation_tolerance)
+            _write_gate_results(home, result)
+        except duckdb.Error as error:
+            # e.g. another process is writing it, or a killed write left a log DuckDB cannot replay
+            first_line = str(error).strip().splitlines()[0]
+            result.checks.append(GateCheck("working database readable", False, True, f"{home.working_db}: {first_line}"))
     coverage = result.coverage
     state.record(
         home,

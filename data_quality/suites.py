@@ -199,22 +199,30 @@ def run_suites(
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.checkpoint import UpdateDataDocsAction
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
     # GX logs warnings for every dataframe asset and draws progress bars: noise on a command line
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    context.add_data_docs_site(
-        site_name="nhtz",
-        site_config={
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(home.gx_docs)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            # suite pages repeat what the validation pages show and cost as much to render again on every run
-            "site_section_builders": {"expectations": "0", "profiling": "0"},
+    # in memory, with one Data Docs site in the home (GX's default would add a temporary site per run)
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites={
+            "nhtz": {
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(home.gx_docs)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # suite pages repeat what the validation pages show and cost as much to render on every run
+                "site_section_builders": {"expectations": "0", "profiling": "0"},
+            }
         },
+        progress_bars=ProgressBarsConfig(globally=False),
+        analytics_enabled=False,
     )
+    context = gx.get_context(mode="ephemeral", project_config=config)
     datasource = context.data_sources.add_pandas("nhtz")
     tables = _expectations(gxe, read_reference_facts())
     outcomes: list[ExpectationOutcome] = []

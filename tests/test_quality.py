@@ -279,7 +279,7 @@ def test_findings_are_counted_by_severity_not_blocking(tmp_path):
     assert result.passed
     assert result.findings == {"error": 1, "warning": 2}
     assert result.findings_all_quarters == {"error": 1, "warning": 3}
-    assert "audit findings 2024Q2: 1 error, 2 warning (all quarters: 1 error, 3 warning)" in result.describe()
+    assert "audit findings 2024Q2: error 1, warning 2 (all quarters: error 1, warning 3)" in result.describe()
 
 
 def build_check(home: Home):
