@@ -11,13 +11,14 @@ from orchestration.defs.ingestion.assets import landed_submissions
 from orchestration.defs.ingestion.sensors import new_submission_sensor
 from orchestration.defs.jobs import quarterly_analysis_job
 from orchestration.defs.publish.assets import serving_copy
+from orchestration.defs.quality.assets import park_feedback
 from orchestration.defs.quality.checks import no_error_findings, publication_gate
 from orchestration.defs.report.assets import quarterly_report
 from orchestration.defs.resources import NhtzHomeResource
 from orchestration.defs.schedules import quarterly_schedule
 
 defs = dg.Definitions(
-    assets=[landed_submissions, nhtz_dbt_models, serving_copy, quarterly_report],
+    assets=[landed_submissions, nhtz_dbt_models, serving_copy, park_feedback, quarterly_report],
     asset_checks=[publication_gate, no_error_findings],
     jobs=[quarterly_analysis_job],
     schedules=[quarterly_schedule],

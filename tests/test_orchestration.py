@@ -11,6 +11,7 @@ import calendar
 import csv
 import hashlib
 import json
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import SEEDS_DIR
 from orchestration.definitions import defs
+from orchestration.defs.ingestion.assets import landed_submissions
 from orchestration.defs.ingestion.sensors import new_submission_sensor, new_submissions, submission_files
 from orchestration.defs.partitions import quarter_just_ended, quarterly_partitions, today_in_beijing
 from orchestration.defs.quality.checks import FCT_PARK_QUARTER, publication_gate
@@ -46,6 +48,7 @@ def test_definitions_load_with_the_asset_graph_of_the_data_flow():
         "marts/park_ranking",
         "audit/findings",
         "serving_copy",
+        "park_feedback",
         "quarterly_report",
     ):
         assert expected in keys
@@ -203,6 +206,39 @@ def test_sensor_on_a_home_without_landing_folder_skips(tmp_path):
     assert json.loads(cursor) == {}
 
 
+# --- landing as an asset --------------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "submissions"
+
+
+def land_once(home: Path):
+    result = dg.materialize(
+        [landed_submissions], resources={"nhtz_home": NhtzHomeResource(home=str(home))}, partition_key="2024Q2"
+    )
+    return {name: value.value for name, value in result.asset_materializations_for_node("landed_submissions")[0].metadata.items()}
+
+
+def test_landing_counts_rows_and_names_refused_files(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    # bad_rows.csv: 4 rows, of which only 大连's (a negative net profit is allowed) lands; the unknown period,
+    # the negative revenue and the misspelt park go to quarantine. utf8_bom.csv: 1 row, 兰州 410.
+    for name in ("bad_rows.csv", "utf8_bom.csv", "no_park_column.csv"):
+        shutil.copy(FIXTURES / name, landing / name)
+
+    first = land_once(tmp_path)
+    assert first["files_landed"] == 2
+    assert first["files_refused"] == 1
+    assert (first["rows_read"], first["rows_landed"], first["rows_quarantined"]) == (5, 2, 3)
+    assert "no_park_column.csv" in first["refused"]
+
+    # the same files again: nothing lands twice
+    second = land_once(tmp_path)
+    assert second["files_landed"] == 0
+    assert second["files_already_landed"] == 2
+    assert second["rows_landed"] == 0
+
+
 # --- one quarterly run end to end ----------------------------------------------------------------------
 
 def quarter_end(quarter: str) -> date:
@@ -262,6 +298,7 @@ def materialization_metadata(result, key: str) -> dict:
     return {name: value.value for name, value in events[-1].metadata.items()}
 
 
+@pytest.mark.slow  # about 2½ minutes, most of it the dbt build of every model and test
 @pytest.mark.xdist_group("orchestration_e2e")
 def test_one_run_lands_builds_checks_publishes_and_reports(quarterly_run):
     home, rows_written, result = quarterly_run
@@ -298,8 +335,13 @@ def test_one_run_lands_builds_checks_publishes_and_reports(quarterly_run):
     for quarter in ("2024Q3", "2024Q4"):
         assert (home.reports / quarter / f"nhtz_report_{quarter}.xlsx").stat().st_size > 0
         assert (home.reports / quarter / f"nhtz_report_{quarter}.html").stat().st_size > 0
+        assert (home.reports / quarter / f"审核反馈_{quarter}.xlsx").stat().st_size > 0
+    reported = materialization_metadata(result, "quarterly_report")
+    assert sorted(reported["reports"]) == ["2024Q3", "2024Q4"]
+    assert reported["national_gdp_ytd_yi_yuan"] == pytest.approx(70096.4)
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("orchestration_e2e")
 def test_a_failing_gate_stops_publication(quarterly_run):
     home, _, _ = quarterly_run

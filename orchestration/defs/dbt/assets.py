@@ -19,9 +19,6 @@ from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
 from orchestration.defs.partitions import quarterly_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource
 
-LAYERS = ("staging", "intermediate", "audit", "marts")
-
-
 def dagster_target_dir(home: Home) -> Path:
     """Beside `nhtz build`'s target folder in the same home, so neither overwrites the other's state."""
     return dbt_target_dir(home).parent / "dagster"
@@ -39,8 +36,9 @@ class NhtzDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "reference"
-        folder = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else None
-        return folder if folder in LAYERS else "dbt_other"
+        # models/<layer>/...: staging, intermediate, audit, marts (and enterprise when it is switched on)
+        fqn = dbt_resource_props["fqn"]
+        return fqn[1] if len(fqn) > 2 else "dbt"
 
 
 nhtz_dbt_translator = NhtzDbtTranslator(
@@ -72,5 +70,5 @@ def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz
         state.record(home, "build", status="failed", error=str(error).strip().splitlines()[0], via="dagster")
         raise
     state.record(
-        home, "build", status="ok", via="dagster", run_id=context.run_id, seconds=round(time.perf_counter() - started, 1)
+        home, "build", status="ok", via="dagster", run_id=context.run.run_id, seconds=round(time.perf_counter() - started, 1)
     )
