@@ -522,6 +522,7 @@ def built_report(tmp_path_factory):
     return home, write_report(home, "2023Q4"), EXPECTED
 
 
+@pytest.mark.xdist_group("report_built")  # one worker, so the fixture is built once
 def test_report_on_the_built_marts_quotes_national_gdp(built_report):
     home, paths, expected = built_report
     gdp = expected["national"][("2023Q4", "gdp")]
@@ -546,6 +547,7 @@ def test_report_on_the_built_marts_quotes_national_gdp(built_report):
     assert "西部地区64.00亿元（同比增长300.0%）" in text
 
 
+@pytest.mark.xdist_group("report_built")  # one worker, so the fixture is built once
 def test_workbook_on_the_built_marts(built_report):
     home, paths, expected = built_report
     book = openpyxl.load_workbook(paths.xlsx)
