@@ -18,14 +18,16 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import SEEDS_DIR
 from orchestration.definitions import defs
+from orchestration.defs.dbt.assets import dbt_failure_line
 from orchestration.defs.ingestion.assets import landed_submissions
 from orchestration.defs.ingestion.sensors import new_submission_sensor, new_submissions, submission_files
-from orchestration.defs.partitions import quarter_just_ended, quarterly_partitions, today_in_beijing
+from orchestration.defs.partitions import quarter_just_ended, today_in_beijing
 from orchestration.defs.quality.checks import FCT_PARK_QUARTER, publication_gate
 from orchestration.defs.resources import NhtzHomeResource
 from orchestration.defs.schedules import quarter_due, quarterly_schedule, run_day
@@ -76,6 +78,21 @@ def test_quarterly_job_is_partitioned_by_quarter_and_runs_one_writer_at_a_time()
     assert job.tags["nhtz/writer"] == "working_db"
     config = Path(__file__).parents[1] / "orchestration" / "dagster.yaml"
     assert "key: nhtz/writer" in config.read_text()
+
+
+@pytest.mark.parametrize(
+    ("message", "line"),
+    [
+        (
+            "The dbt CLI process with command\n\n`dbt build --select fqn:*`\n\nfailed with exit code `1`.\n\n"
+            "Errors parsed from dbt logs:\n\n78 of 184 ERROR not_null_fct_park_quarter_park_id\n\nFailure in test x",
+            "78 of 184 ERROR not_null_fct_park_quarter_park_id",
+        ),
+        ("dbt exited with code 2\n", "dbt exited with code 2"),
+    ],
+)
+def test_a_failed_build_is_recorded_with_dbts_first_error(message, line):
+    assert dbt_failure_line(DagsterDbtCliRuntimeError(description=message)) == line
 
 
 # --- the schedule --------------------------------------------------------------------------------------

@@ -19,9 +19,19 @@ from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
 from orchestration.defs.partitions import quarterly_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource
 
+
 def dagster_target_dir(home: Home) -> Path:
     """Beside `nhtz build`'s target folder in the same home, so neither overwrites the other's state."""
     return dbt_target_dir(home).parent / "dagster"
+
+
+def dbt_failure_line(error: DagsterDbtCliRuntimeError) -> str:
+    """The first error dbt logged (dagster-dbt lists them under a heading), else the error's first line."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    heading = "Errors parsed from dbt logs:"
+    if heading in lines and lines.index(heading) + 1 < len(lines):
+        return lines[lines.index(heading) + 1]
+    return lines[0] if lines else "dbt build failed"
 
 
 class NhtzDbtTranslator(DagsterDbtTranslator):
@@ -67,7 +77,7 @@ def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz
             yield from dbt.cli(["build"], context=context, target_path=dagster_target_dir(home)).stream()
     except DagsterDbtCliRuntimeError as error:
         # the publication gate reads this record: a failed build must never look like the last good one
-        state.record(home, "build", status="failed", error=str(error).strip().splitlines()[0], via="dagster")
+        state.record(home, "build", status="failed", error=dbt_failure_line(error), via="dagster")
         raise
     state.record(
         home, "build", status="ok", via="dagster", run_id=context.run.run_id, seconds=round(time.perf_counter() - started, 1)
