@@ -106,6 +106,11 @@ def test_cli_publish_refusal_is_one_line_and_exit_1(home):
     assert outcome.exit_code == 1
     assert "nhtz: error: only 5 of 178 active parks (2.8%) reported in 2023Q4" in outcome.output
     assert "Traceback" not in outcome.output
+    assert not home.serving_db.exists()
+    partial = CliRunner().invoke(app, ["publish", "--home", str(home.root), "--allow-partial"])
+    assert partial.exit_code == 0, partial.output
+    assert "published version 1" in partial.output and "partial: below the minimum coverage" in partial.output
+    assert scalar(home.serving_db, "select count(*) from marts.dim_park") == 178
 
 
 def test_publish_writes_every_mart_and_the_findings_as_parquet(home):
@@ -157,13 +162,16 @@ def test_gate_failure_blocks_publication_and_keeps_the_serving_copy(home):
     allow_any_coverage(home)
     publish(home)
     before = checksum(home.serving_db)
+    # national gdp 2023Q4 is 44 + 84 + 24 + 20 + 44 = 216 over the parks; make it 217
     with connect(home.working_db) as con:
         con.execute("update marts.national_quarter set value_ytd = value_ytd + 1 "
                     "where quarter = '2023Q4' and indicator_code = 'gdp'")
-    result = check(home)
-    assert not result.passed
-    reconciliation = {c.name: c for c in result.checks}["national = Σ parks"]
-    assert "2023Q4 gdp: national 217 ≠ Σ parks 216" in reconciliation.detail
+    checked = CliRunner().invoke(app, ["check", "--home", str(home.root)])
+    assert checked.exit_code == 1
+    assert "publication gate FAILED" in checked.output
+    assert "✗ national = Σ parks: 1 of " in checked.output
+    assert "2023Q4 gdp: national 217 ≠ Σ parks 216" in checked.output
+    assert "✗ build finished" in checked.output  # the update itself is a write after the build
     with pytest.raises(GateFailed, match=r"the publication gate failed \(.*national = Σ parks.*\); "
                                          r"the serving copy is unchanged"):
         publish(home)
