@@ -64,11 +64,15 @@ rules_by_indicator as (
     from audit_rules
     inner join indicators
         on
-            indicators.indicator_code = audit_rules.indicator_code
+            audit_rules.indicator_code = indicators.indicator_code
             or (
                 audit_rules.indicator_code is null
                 and (
-                    (audit_rules.rule_type = 'ytd_decrease' and indicators.kind = 'flow' and not indicators.can_be_negative)
+                    (
+                        audit_rules.rule_type = 'ytd_decrease'
+                        and indicators.kind = 'flow'
+                        and not indicators.can_be_negative
+                    )
                     or (audit_rules.rule_type in ('flow_unchanged', 'quarter_outlier') and indicators.kind = 'flow')
                     or (audit_rules.rule_type = 'yoy_above' and indicators.kind in ('flow', 'stock'))
                 )

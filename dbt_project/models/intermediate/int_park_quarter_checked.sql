@@ -27,7 +27,26 @@ worst_findings as (
 own_status as (
 
     select
-        park_quarter_values.*,
+        park_quarter_values.park_id,
+        park_quarter_values.quarter,
+        park_quarter_values.year,
+        park_quarter_values.quarter_num,
+        park_quarter_values.indicator_code,
+        park_quarter_values.kind,
+        park_quarter_values.value_ytd,
+        park_quarter_values.value_q,
+        park_quarter_values.previous_quarter_value_ytd,
+        park_quarter_values.last_year_value_ytd,
+        park_quarter_values.last_year_value_q,
+        park_quarter_values.yoy_ytd_pct,
+        park_quarter_values.yoy_q_pct,
+        park_quarter_values.price_basis,
+        park_quarter_values.numerator_code,
+        park_quarter_values.denominator_code,
+        park_quarter_values.numerator_ytd,
+        park_quarter_values.denominator_ytd,
+        park_quarter_values.multiplier,
+        park_quarter_values.revision_count,
         coalesce(worst_findings.severity_level, 0) as own_severity_level
     from park_quarter_values
     left join worst_findings
@@ -42,7 +61,27 @@ own_status as (
 final as (
 
     select
-        own_status.*,
+        own_status.park_id,
+        own_status.quarter,
+        own_status.year,
+        own_status.quarter_num,
+        own_status.indicator_code,
+        own_status.kind,
+        own_status.value_ytd,
+        own_status.value_q,
+        own_status.previous_quarter_value_ytd,
+        own_status.last_year_value_ytd,
+        own_status.last_year_value_q,
+        own_status.yoy_ytd_pct,
+        own_status.yoy_q_pct,
+        own_status.price_basis,
+        own_status.numerator_code,
+        own_status.denominator_code,
+        own_status.numerator_ytd,
+        own_status.denominator_ytd,
+        own_status.multiplier,
+        own_status.revision_count,
+        own_status.own_severity_level,
         case
             when
                 own_status.own_severity_level = 2
