@@ -184,7 +184,7 @@ national as (
     from marts.national_quarter
     where indicator_code in (select indicator_code from indicators)
 ),
-compared as (
+final as (
     select
         quarter,
         indicator_code,
@@ -195,7 +195,7 @@ compared as (
     from national
     full outer join park_totals using (quarter, indicator_code)
 )
-select * from compared
+select * from final
 """
 
 REGIONS_VS_NATIONAL = """
@@ -213,7 +213,7 @@ national as (
     from marts.national_quarter
     where indicator_code in (select indicator_code from indicators)
 ),
-compared as (
+final as (
     select
         quarter,
         indicator_code,
@@ -224,7 +224,7 @@ compared as (
     from national
     full outer join region_totals using (quarter, indicator_code)
 )
-select * from compared
+select * from final
 """
 
 

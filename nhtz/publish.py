@@ -8,8 +8,10 @@ it, export the marts as Parquet into a new version folder, switch the `parquet` 
 old version; nothing half-written is ever visible under the published names.
 """
 
+import fcntl
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -166,10 +168,30 @@ def _switch_parquet_link(home: Home, version_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextmanager
+def publishing_lock(home: Home):
+    """One publication at a time per home: two would race for the version number and the Parquet folder."""
+    home.serving_dir.mkdir(parents=True, exist_ok=True)
+    with open(home.serving_dir / ".publish.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NhtzError(f"another publication is running in {home.root}; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def publish(home: Home, allow_partial: bool = False, say: Callable[[str], None] = _quiet) -> PublishResult:
     last_check = ensure_publishable(home, allow_partial)
+    with publishing_lock(home):
+        return publish_serving_copy(home, last_check, allow_partial, say)
+
+
+def publish_serving_copy(home: Home, last_check: dict, allow_partial: bool, say: Callable[[str], None]) -> PublishResult:
+    """Copy, stamp, verify, export and swap in: the steps after the refusals (docs/quality.md)."""
     _settle_working_db(home)
-    home.serving_dir.mkdir(parents=True, exist_ok=True)
     publish_id = _next_publish_id(home)
     published_at = datetime.now(timezone.utc)
     fingerprint = working_db_fingerprint(home)

@@ -6,6 +6,7 @@ coverage lower the minimum in the home's nhtz.toml. The serving database is comp
 snapshot of every mart read with plain SQL here, never through the code under test.
 """
 
+import fcntl
 import hashlib
 import json
 import os
@@ -29,7 +30,7 @@ from nhtz import state
 from nhtz.build import build
 from nhtz.cli import app
 from nhtz.db import connect
-from nhtz.errors import GateFailed
+from nhtz.errors import GateFailed, NhtzError
 from nhtz.home import Home
 from nhtz.publish import publish
 
@@ -344,3 +345,15 @@ def test_park_feedback_on_the_built_fixture(checked_home, tmp_path):
     )
     assert guangzhou[1][:4] == ("R05", "警告", "规上工业增加值", 120)
     assert guangzhou[1][6] == "说明：请书面说明原因"
+
+
+def test_a_second_publication_at_the_same_time_is_refused(home):
+    allow_any_coverage(home)
+    home.serving_dir.mkdir(parents=True, exist_ok=True)
+    with open(home.serving_dir / ".publish.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a publication running in another process holds it
+        with pytest.raises(NhtzError, match="another publication is running in"):
+            publish(home)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert not home.serving_db.exists()
+    assert publish(home).publish_id == 1

@@ -404,3 +404,19 @@ def test_feedback_without_findings_table_says_so(tmp_path):
     home = rebuilt(make_handmade_home(tmp_path), "drop table audit.findings", rebuild_aggregates=False)
     with pytest.raises(NhtzError, match="cannot read audit findings from .*Table with name findings does not exist"):
         write_park_feedback(home, "2024Q2")
+
+
+@pytest.mark.parametrize(
+    ("short_name", "taken", "expected"),
+    [
+        ("武汉东湖", set(), "武汉东湖"),
+        ("a/b:c*d?e[f]", set(), "a_b_c_d_e_f_"),
+        ("武汉东湖", {"武汉东湖"}, "武汉东湖_2"),
+        ("x" * 40, set(), "x" * 28),
+        ("", set(), "园区"),
+    ],
+)
+def test_feedback_sheet_names_are_valid_excel_names(short_name, taken, expected):
+    from data_quality.feedback import _sheet_name
+
+    assert _sheet_name(short_name, set(taken)) == expected
