@@ -58,7 +58,9 @@ def _read_findings(home: Home, quarter: str) -> list[tuple]:
             return con.execute(FINDINGS, [quarter]).fetchall()
         except duckdb.Error as error:
             first_line = str(error).strip().splitlines()[0]
-            raise NhtzError(f"cannot read audit findings from {home.working_db}: {first_line}; run `nhtz build`") from None
+            raise NhtzError(
+                f"cannot read audit findings from {home.working_db}: {first_line}; run `nhtz build`"
+            ) from None
 
 
 def _sheet_name(short_name: str, taken: set[str]) -> str:

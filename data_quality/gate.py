@@ -315,7 +315,9 @@ def check_parks_registered(con: duckdb.DuckDBPyConnection, quarter: str, year: i
         ]
     problems = []
     if unregistered:
-        problems.append(f"{len(unregistered)} parks in {quarter} facts are not in dim_park: {', '.join(unregistered[:5])}")
+        problems.append(
+            f"{len(unregistered)} parks in {quarter} facts are not in dim_park: {', '.join(unregistered[:5])}"
+        )
     if missing_from_dim:
         problems.append(
             f"{len(missing_from_dim)} registry parks active in {quarter} are missing from dim_park: "
@@ -405,7 +407,8 @@ def check(home: Home, say: Callable[[str], None] = _quiet) -> GateResult:
         except duckdb.Error as error:
             # e.g. another process is writing it, or a killed write left a log DuckDB cannot replay
             first_line = str(error).strip().splitlines()[0]
-            result.checks.append(GateCheck("working database readable", False, True, f"{home.working_db}: {first_line}"))
+            detail = f"{home.working_db}: {first_line}"
+            result.checks.append(GateCheck("working database readable", False, True, detail))
     coverage = result.coverage
     state.record(
         home,

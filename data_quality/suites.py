@@ -94,7 +94,9 @@ def _expectations(gxe, facts: ReferenceFacts) -> dict[str, list]:
 
     return {
         "raw.observations": [
-            *not_null("park_id", "period_year", "period_month", "indicator_code", "value", "unit", "file_id", "vintage"),
+            *not_null(
+                "park_id", "period_year", "period_month", "indicator_code", "value", "unit", "file_id", "vintage"
+            ),
             gxe.ExpectColumnValuesToBeInTypeList(column="value", type_list=["float64", "Float64", "int64", "Int64"]),
             gxe.ExpectColumnValuesToBeBetween(column="period_month", min_value=1, max_value=12),
             gxe.ExpectColumnValuesToBeInSet(column="unit", value_set=facts.units),

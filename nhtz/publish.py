@@ -189,7 +189,9 @@ def publish(home: Home, allow_partial: bool = False, say: Callable[[str], None] 
         return publish_serving_copy(home, last_check, allow_partial, say)
 
 
-def publish_serving_copy(home: Home, last_check: dict, allow_partial: bool, say: Callable[[str], None]) -> PublishResult:
+def publish_serving_copy(
+    home: Home, last_check: dict, allow_partial: bool, say: Callable[[str], None]
+) -> PublishResult:
     """Copy, stamp, verify, export and swap in: the steps after the refusals (docs/quality.md)."""
     _settle_working_db(home)
     publish_id = _next_publish_id(home)

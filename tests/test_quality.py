@@ -420,3 +420,12 @@ def test_feedback_sheet_names_are_valid_excel_names(short_name, taken, expected)
     from data_quality.feedback import _sheet_name
 
     assert _sheet_name(short_name, set(taken)) == expected
+
+
+def test_check_of_an_empty_home_fails_and_says_why(tmp_path):
+    home = Home(tmp_path)
+    result = check(home)
+    assert not result.passed
+    assert [c.name for c in result.checks] == ["build finished"]
+    assert "✗ build finished: no build recorded for this home: run `nhtz build`" in result.describe()
+    assert state.last(home, "check")["passed"] is False
