@@ -29,6 +29,7 @@ from orchestration.defs.ingestion.assets import landed_submissions
 from orchestration.defs.ingestion.sensors import new_submission_sensor, new_submissions, submission_files
 from orchestration.defs.partitions import quarter_just_ended, today_in_beijing
 from orchestration.defs.quality.checks import FCT_PARK_QUARTER, publication_gate
+from orchestration.defs.report.assets import quarterly_report
 from orchestration.defs.resources import NhtzHomeResource
 from orchestration.defs.schedules import quarter_due, quarterly_schedule, run_day
 
@@ -254,6 +255,21 @@ def test_landing_counts_rows_and_names_refused_files(tmp_path):
     assert second["files_landed"] == 0
     assert second["files_already_landed"] == 2
     assert second["rows_landed"] == 0
+
+
+def test_an_error_for_people_fails_the_step_with_its_one_line(tmp_path):
+    # nothing has been published in a fresh home, so there is nothing to report on
+    result = dg.materialize(
+        [quarterly_report],
+        resources={"nhtz_home": NhtzHomeResource(home=str(tmp_path))},
+        partition_key="2024Q4",
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data
+    assert failure.user_failure_data.description == (
+        f"nothing is published yet in {tmp_path.resolve()}: run `nhtz demo` or `nhtz run QUARTER` first"
+    )
 
 
 # --- one quarterly run end to end ----------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """The one resource every asset shares: where the warehouse home is."""
 
+from contextlib import contextmanager
+
 import dagster as dg
 from pydantic import Field
 
+from nhtz.errors import NhtzError
 from nhtz.home import Home, resolve_home
 
 # DuckDB allows one writer per file: every step that opens the working database claims this pool,
@@ -19,3 +22,13 @@ class NhtzHomeResource(dg.ConfigurableResource):
 
     def get_home(self) -> Home:
         return resolve_home(self.home).ensure()
+
+
+@contextmanager
+def failures_for_people():
+    """An NhtzError (a refused gate, a quarter not in the marts, nothing landed) becomes a Dagster Failure
+    carrying its one line, shown as the step's error without a traceback; retrying would not help."""
+    try:
+        yield
+    except NhtzError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from None

@@ -4,7 +4,7 @@ import dagster as dg
 
 from nhtz.ingest import land_paths
 from orchestration.defs.partitions import quarterly_partitions
-from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource
+from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 
 LANDED_SUBMISSIONS = dg.AssetKey("landed_submissions")
 
@@ -41,7 +41,8 @@ def landing_metadata(results) -> dict:
 )
 def landed_submissions(context: dg.AssetExecutionContext, nhtz_home: NhtzHomeResource) -> dg.MaterializeResult:
     home = nhtz_home.get_home()
-    results = land_paths(home, [home.landing], say=context.log.info)
+    with failures_for_people():
+        results = land_paths(home, [home.landing], say=context.log.info)
     refused = [r for r in results if r.status == "refused"]
     for result in refused:
         # a refused file lands nothing and stops nothing: the other files and the run go on (DOMAIN.md)

@@ -6,7 +6,7 @@ from nhtz.publish import publish
 from orchestration.defs.dbt.assets import nhtz_dbt_models
 from orchestration.defs.partitions import quarterly_partitions
 from orchestration.defs.quarter_facts import quarter_facts
-from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource
+from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 
 # What is published: every mart and the audit findings (nhtz.publish.published_tables). Depending on all of
 # them puts the blocking publication gate on fct_park_quarter upstream of this asset.
@@ -36,7 +36,8 @@ def run_quarters(context: dg.AssetExecutionContext) -> list[str]:
 )
 def serving_copy(context: dg.AssetExecutionContext, config: PublishConfig, nhtz_home: NhtzHomeResource):
     home = nhtz_home.get_home()
-    result = publish(home, allow_partial=config.allow_partial, say=context.log.info)
+    with failures_for_people():
+        result = publish(home, allow_partial=config.allow_partial, say=context.log.info)
     metadata = {
         "publish_id": result.publish_id,
         "published_at": result.published_at,

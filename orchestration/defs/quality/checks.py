@@ -5,7 +5,7 @@ import dagster as dg
 from data_quality.gate import check as run_gate
 from data_quality.gate import count_findings
 from nhtz.db import connect
-from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource
+from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 
 FCT_PARK_QUARTER = dg.AssetKey(["marts", "fct_park_quarter"])
 AUDIT_FINDINGS = dg.AssetKey(["audit", "findings"])
@@ -37,7 +37,8 @@ def gate_metadata(result) -> dict:
     pool=WAREHOUSE_POOL,
 )
 def publication_gate(context: dg.AssetCheckExecutionContext, nhtz_home: NhtzHomeResource) -> dg.AssetCheckResult:
-    result = run_gate(nhtz_home.get_home(), say=context.log.info)
+    with failures_for_people():
+        result = run_gate(nhtz_home.get_home(), say=context.log.info)
     if not result.passed:
         context.log.error(result.describe())
     return dg.AssetCheckResult(passed=result.passed, metadata=gate_metadata(result))
