@@ -119,6 +119,7 @@ def test_attribute_counts_equal_enterprises_with_the_attribute(built):
         assert got.sort_index().tolist() == expected.sort_index().astype(float).tolist(), indicator
     # and the total across parks is the plain count of certified enterprises in the files
     latest = panel[panel.quarter == "2025Q1"]
+    assert latest["is_high_tech"].sum() > 0  # the tiny panel does hold certified enterprises
     high_tech_2025q1 = built["full"].query("indicator_code == 'high_tech_enterprises' and period_year == 2025")
     assert high_tech_2025q1["value"].sum() == int(latest["is_high_tech"].sum())
 
@@ -294,3 +295,13 @@ def test_enterprise_totals_replace_submitted_values_in_the_marts(tmp_path):
     # what the enterprises don't cover stays as submitted: A's gdp (revised to 44) and all of B
     assert fact.loc[("xiamen_huoju", "2023Q4", "gdp"), "value_ytd"] == pytest.approx(44.0)
     assert fact.loc[("guangzhou", "2023Q4", "revenue"), "value_ytd"] == pytest.approx(300.0)
+
+
+def test_a_panel_file_without_a_column_fails_the_build_naming_the_model(tmp_path):
+    import pyarrow as pa
+
+    folder = tmp_path / "broken" / "quarter=2024Q1"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"enterprise_id": ["E1"], "park_id": ["lanzhou"], "year": [2024]}), folder / "part-0.parquet")
+    with pytest.raises(NhtzError, match="stg_enterprise__quarterly_reports"):
+        build_enterprise_rollup(tmp_path / "e.duckdb", panel_glob(tmp_path / "broken"), run_dir=tmp_path / "dbt")
