@@ -40,7 +40,10 @@ unit_conversions as (
 -- the unit each enterprise figure is reported in (the survey form's unit)
 reported_units as (
 
-    select * from (
+    select
+        reported.indicator_code,
+        reported.reported_unit
+    from (
         values
         ('revenue', '万元'),
         ('industrial_output', '万元'),
@@ -95,22 +98,22 @@ park_values_reported as (
 
     unpivot park_totals
     on
-        revenue,
-        industrial_output,
-        industrial_value_added,
-        net_profit,
-        taxes_paid,
-        exports,
-        rd_expenditure,
-        tech_contract_turnover,
-        energy_consumption,
-        invention_patents_granted,
-        invention_patents_owned,
-        employees,
-        high_tech_enterprises,
-        tech_smes,
-        gazelle_enterprises,
-        unicorn_enterprises
+    revenue,
+    industrial_output,
+    industrial_value_added,
+    net_profit,
+    taxes_paid,
+    exports,
+    rd_expenditure,
+    tech_contract_turnover,
+    energy_consumption,
+    invention_patents_granted,
+    invention_patents_owned,
+    employees,
+    high_tech_enterprises,
+    tech_smes,
+    gazelle_enterprises,
+    unicorn_enterprises
     into name indicator_code value reported_value
 
 ),

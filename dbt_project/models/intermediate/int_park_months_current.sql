@@ -16,20 +16,32 @@ final as (
         value as value_ytd,
         revision_count
     from converted_observations
-    where is_current
-    {%- if var('enterprise_source', none) is not none %}
-        -- hook (scaling engineer, docs/scaling.md): totals rolled up from enterprise microdata replace the
-        -- submitted value of the same park, month and indicator; submitted values stay for everything else
+    where
+        is_current
+        -- hook (scaling engineer, docs/scaling.md), only with the var enterprise_source: totals rolled up from
+        -- enterprise microdata replace the submitted value of the same park, month and indicator
+    {% if var('enterprise_source', none) is not none %}
         and not exists (
-            select 1 from {{ ref('int_enterprise_values_current') }} as enterprise_values
-            where enterprise_values.park_id = converted_observations.park_id
+            select 1
+            from {{ ref('int_enterprise_values_current') }} as enterprise_values
+            where
+                enterprise_values.park_id = converted_observations.park_id
                 and enterprise_values.year = converted_observations.year
                 and enterprise_values.month = converted_observations.month
                 and enterprise_values.indicator_code = converted_observations.indicator_code
         )
     union all
-    select * from {{ ref('int_enterprise_values_current') }}
-    {%- endif %}
+    select
+        park_id,
+        year,
+        month,
+        period,
+        indicator_code,
+        kind,
+        value_ytd,
+        revision_count
+    from {{ ref('int_enterprise_values_current') }}
+    {% endif %}
 
 )
 
