@@ -16,7 +16,7 @@ import xlsxwriter
 from nhtz.db import connect
 from nhtz.errors import NhtzError
 from nhtz.home import Home
-from nhtz.quarters import parse_quarter, quarter_label
+from nhtz.quarters import parse_quarter, quarter_label, require_quarter
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 ACTION_ZH = {"error": "更正：请核实后重新报送", "warning": "说明：请书面说明原因"}
@@ -55,6 +55,7 @@ def _read_findings(home: Home, quarter: str) -> list[tuple]:
         raise NhtzError(f"no working database in {home.root}: land submissions and run `nhtz build` first")
     with connect(home.working_db, read_only=True) as con:
         try:
+            require_quarter(con, quarter, "the built marts")
             return con.execute(FINDINGS, [quarter]).fetchall()
         except duckdb.Error as error:
             first_line = str(error).strip().splitlines()[0]

@@ -156,6 +156,19 @@ def report(
 
 @app.command()
 @people_errors
+def feedback(
+    quarter: Annotated[str, typer.Argument(help="Quarter whose audit findings go back to the parks, YYYYQn.")],
+    home: HomeOption = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the workbook (default: HOME/reports/QUARTER).")] = None,
+):
+    """The audit findings of a quarter as a workbook to send back to the parks (审核反馈): what to correct or explain."""
+    from data_quality.feedback import write_park_feedback
+
+    typer.echo(write_park_feedback(resolve_home(home), quarter, out_dir=out, say=say))
+
+
+@app.command()
+@people_errors
 def sql(
     query: Annotated[str, typer.Argument(help="A read-only SQL query on the serving database.")],
     home: HomeOption = None,

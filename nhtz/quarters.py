@@ -32,3 +32,26 @@ def quarter_range(start: str, end: str) -> list[str]:
 def previous_quarter(text: str) -> str:
     y, q = parse_quarter(text)
     return quarter_label(y - 1, 4) if q == 1 else quarter_label(y, q - 1)
+
+
+def describe_quarters(quarters: list[str]) -> str:
+    """`2019Q1–2026Q3 (31 quarters)` when contiguous, else the list itself."""
+    if not quarters:
+        return "none"
+    if quarters == quarter_range(quarters[0], quarters[-1]) and len(quarters) > 2:
+        return f"{quarters[0]}–{quarters[-1]} ({len(quarters)} quarters)"
+    return ", ".join(quarters)
+
+
+def available_quarters(con) -> list[str]:
+    """Quarters the built marts hold, in order (`con` is a DuckDB connection to a built database)."""
+    rows = con.execute("select distinct quarter from marts.national_quarter").fetchall()
+    return sorted((r[0] for r in rows), key=parse_quarter)
+
+
+def require_quarter(con, quarter: str, where: str) -> list[str]:
+    """The available quarters, or a one-line error naming them when `quarter` is not among them."""
+    quarters = available_quarters(con)
+    if quarter not in quarters:
+        raise NhtzError(f"quarter {quarter} is not in {where}; available: {describe_quarters(quarters)}")
+    return quarters

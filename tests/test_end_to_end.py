@@ -93,3 +93,21 @@ def test_sql_refuses_to_write_to_the_serving_copy(run):
     result = CliRunner().invoke(app, ["sql", "--home", str(home.root), "delete from marts.dim_park"])
     assert result.exit_code == 1
     assert "query failed" in result.output and "Traceback" not in result.output
+
+
+def test_feedback_lists_the_falling_ytd_for_its_park_and_refuses_unknown_quarters(run, tmp_path):
+    home, _, manifest, *_ = run
+    from openpyxl import load_workbook
+
+    anomaly = next(a for a in manifest["anomalies"] if a["kind"] == "falling_ytd")
+    quarter = anomaly["period"]
+    result = CliRunner().invoke(app, ["feedback", quarter, "--home", str(home.root), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(tmp_path / f"审核反馈_{quarter}.xlsx", read_only=True)
+    rows = [row for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)]
+    written = [row for row in rows if any(isinstance(c, float) and abs(c - anomaly["written"]) < 1e-6 for c in row)]
+    assert written, f"the falling value {anomaly['written']} of {anomaly['park_id']} is not in the feedback"
+    assert any("更正" in str(c) for row in written for c in row)
+    unknown = CliRunner().invoke(app, ["feedback", "2031Q2", "--home", str(home.root)])
+    assert unknown.exit_code == 1
+    assert "2031Q2 is not in the built marts; available: 2022Q1–2023Q4 (8 quarters)" in unknown.output

@@ -22,7 +22,7 @@ from nhtz.home import Home
 from nhtz.project import PROJECT_ROOT, SEEDS_DIR
 from nhtz.quarters import quarter_range
 from nhtz.report import build_narrative, write_report
-from nhtz.report.data import describe_quarters
+from nhtz.quarters import describe_quarters
 from nhtz.report.wording import park_label
 
 # The tiny serving database.

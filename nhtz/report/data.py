@@ -15,7 +15,7 @@ from nhtz.db import connect
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import SEEDS_DIR
-from nhtz.quarters import parse_quarter, quarter_label, quarter_range
+from nhtz.quarters import parse_quarter, quarter_label, require_quarter
 
 # The marts the report cannot do without (CONTRACT.md); province_quarter is optional.
 REQUIRED_TABLES = (
@@ -89,20 +89,6 @@ def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def describe_quarters(quarters: list[str]) -> str:
-    """`2019Q1–2026Q3 (31 quarters)` when contiguous, else the list itself."""
-    if not quarters:
-        return "none"
-    if quarters == quarter_range(quarters[0], quarters[-1]) and len(quarters) > 2:
-        return f"{quarters[0]}–{quarters[-1]} ({len(quarters)} quarters)"
-    return ", ".join(quarters)
-
-
-def available_quarters(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute("select distinct quarter from marts.national_quarter").fetchall()
-    return sorted((r[0] for r in rows), key=parse_quarter)
-
-
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
 
@@ -126,9 +112,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection, quarter: str) -> ReportData
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
         raise NhtzError(f"the serving database lacks {', '.join(missing)}: publish a complete build first")
-    quarters = available_quarters(con)
-    if quarter not in quarters:
-        raise NhtzError(f"quarter {quarter} is not in the published marts; available: {describe_quarters(quarters)}")
+    quarters = require_quarter(con, quarter, "the published marts")
     earlier = [q for q in quarters if parse_quarter(q) <= (year, quarter_num)]
 
     indicators = _indicator_order(_frame(con, "select * from marts.dim_indicator"))
