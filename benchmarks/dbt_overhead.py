@@ -39,7 +39,9 @@ def direct_sql_floor(results: Results, home: Home, workdir: Path, repeats: int, 
     models = _models_in_order(manifest)
     for i in range(repeats):
         say(f"direct-SQL floor run {i + 1}/{repeats}")
-        copy = workdir / f"floor_{i}.duckdb"
+        # same file name as the working database: the compiled SQL names its catalog ("nhtz")
+        copy = workdir / f"floor_{i}" / home.working_db.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(home.working_db, copy)
         con = duckdb.connect(str(copy))
         started = time.perf_counter()
