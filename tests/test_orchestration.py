@@ -331,7 +331,7 @@ def materialization_metadata(result, key: str) -> dict:
     return {name: value.value for name, value in events[-1].metadata.items()}
 
 
-@pytest.mark.slow  # about 2½ minutes, most of it the dbt build of every model and test
+@pytest.mark.slow  # 50 s on a quiet machine, 2–4 min under load: mostly the dbt build of every model and test
 @pytest.mark.xdist_group("orchestration_e2e")
 def test_one_run_lands_builds_checks_publishes_and_reports(quarterly_run):
     home, rows_written, result = quarterly_run
