@@ -55,13 +55,13 @@ def build(
     home: Home, full_refresh: bool = False, say: Callable[[str], None] = lambda _: None, vars: dict | None = None
 ) -> BuildResult:
     # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
-    _require_landed_values(home)
+    require_landed_values(home)
     say(f"dbt build on {home.working_db}{' (full refresh)' if full_refresh else ''}")
     started = time.perf_counter()
     outcome = _invoke_dbt_build(home, full_refresh, vars)
     seconds = time.perf_counter() - started
 
-    failure = _failure_line(outcome)
+    failure = failure_line(outcome)
     if failure:
         state.record(home, "build", status="failed", error=failure, seconds=round(seconds, 1))
         raise NhtzError(f"build failed: {failure} (log: {dbt_log_dir(home) / 'dbt.log'})")
@@ -83,7 +83,7 @@ def build(
     return result
 
 
-def _require_landed_values(home: Home) -> None:
+def require_landed_values(home: Home) -> None:
     nothing = NhtzError(f"nothing landed yet in {home.root}: run nhtz ingest first")
     if not home.working_db.exists():
         raise nothing
@@ -97,7 +97,7 @@ def _require_landed_values(home: Home) -> None:
 
 
 @contextmanager
-def _working_db_env(home: Home):
+def working_db_env(home: Home):
     """profiles.yml reads NHTZ_DB_PATH; it is set for this call only and restored afterwards."""
     before = os.environ.get("NHTZ_DB_PATH")
     os.environ["NHTZ_DB_PATH"] = str(home.working_db)
@@ -130,14 +130,14 @@ def _invoke_dbt_build(home: Home, full_refresh: bool, vars: dict | None = None):
         args.append("--full-refresh")
     if vars:
         args += ["--vars", json.dumps(vars)]
-    with _working_db_env(home):
+    with working_db_env(home):
         try:
             return dbtRunner().invoke(args)
         finally:
-            _release_database()
+            release_database()
 
 
-def _release_database() -> None:
+def release_database() -> None:
     """dbt-duckdb keeps its DuckDB instance open in-process after the run; close it so that the working DB can be
     opened again (read-only by the checks, or by another process) right after the build."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
@@ -158,7 +158,7 @@ def _first_line(text) -> str:
     return (reasons or lines or ["no message"])[0]
 
 
-def _failure_line(outcome) -> str | None:
+def failure_line(outcome) -> str | None:
     """One line for people: which node failed and dbt's first error line; None when the build succeeded."""
     if outcome.success:
         return None

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from nhtz.build import _failure_line as failure_line
-from nhtz.build import _release_database as release_database
+from nhtz.build import failure_line
+from nhtz.build import release_database
 from nhtz.errors import NhtzError
 from nhtz.project import DBT_PROJECT_DIR
 

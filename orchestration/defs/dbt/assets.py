@@ -10,8 +10,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from nhtz import state
-from nhtz.build import _require_landed_values as require_landed_values
-from nhtz.build import _working_db_env as working_db_env
+from nhtz.build import require_landed_values
+from nhtz.build import working_db_env
 from nhtz.build import dbt_target_dir
 from nhtz.home import Home
 from orchestration.defs.dbt.resources import nhtz_dbt_project
