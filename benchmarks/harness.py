@@ -59,7 +59,7 @@ class Results:
         value = num / den if den else None
         self.ratios.append(
             {"name": name, "numerator": numerator, "denominator": denominator, "ratio": value, "target": target,
-             "meets_target": (value is not None and target is not None and value <= target) or None, "note": note}
+             "meets_target": None if value is None or target is None else value <= target, "note": note}
         )
 
 
