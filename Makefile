@@ -20,7 +20,7 @@ demo: install
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: install system-deps
+test: install system-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: install
