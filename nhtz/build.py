@@ -111,10 +111,18 @@ def working_db_env(home: Home):
 
 
 def _invoke_dbt_build(home: Home, full_refresh: bool, vars: dict | None = None):
+    extra = ["--full-refresh"] if full_refresh else []
+    if vars:
+        extra += ["--vars", json.dumps(vars)]
+    return _invoke_dbt(home, ["build", *extra])
+
+
+def _invoke_dbt(home: Home, command: list[str]):
+    """One in-process dbt invocation on this home's working database, with its own target and log folders."""
     from dbt.cli.main import dbtRunner
 
     args = [
-        "build",
+        *command,
         "--project-dir", str(DBT_PROJECT_DIR),
         "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(dbt_target_dir(home)),
@@ -126,15 +134,23 @@ def _invoke_dbt_build(home: Home, full_refresh: bool, vars: dict | None = None):
         "--no-version-check",
         "--no-send-anonymous-usage-stats",
     ]
-    if full_refresh:
-        args.append("--full-refresh")
-    if vars:
-        args += ["--vars", json.dumps(vars)]
     with working_db_env(home):
         try:
             return dbtRunner().invoke(args)
         finally:
             release_database()
+
+
+def generate_docs(home: Home, say: Callable[[str], None] = lambda _: None) -> Path:
+    """dbt's documentation site of the built warehouse (models, lineage, the Chinese column descriptions) as one
+    static HTML file that opens offline."""
+    require_landed_values(home)
+    say("dbt docs generate (static)")
+    outcome = _invoke_dbt(home, ["docs", "generate", "--static"])
+    if not outcome.success:
+        raise NhtzError(f"dbt docs failed: {_first_line(outcome.exception) if outcome.exception else 'see the log'} "
+                        f"(log: {dbt_log_dir(home) / 'dbt.log'})")
+    return dbt_target_dir(home) / "static_index.html"
 
 
 def release_database() -> None:

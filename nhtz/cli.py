@@ -101,6 +101,15 @@ def build(
 
 @app.command()
 @people_errors
+def docs(home: HomeOption = None):
+    """dbt's documentation of the built warehouse (lineage, Chinese column descriptions) as one offline HTML file."""
+    from nhtz.build import generate_docs
+
+    typer.echo(generate_docs(resolve_home(home), say=say))
+
+
+@app.command()
+@people_errors
 def check(home: HomeOption = None):
     """Run the data-quality suites and audit rules; exit 1 when the publication gate fails."""
     from data_quality.gate import check as run_check

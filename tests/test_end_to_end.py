@@ -111,3 +111,15 @@ def test_feedback_lists_the_falling_ytd_for_its_park_and_refuses_unknown_quarter
     unknown = CliRunner().invoke(app, ["feedback", "2031Q2", "--home", str(home.root)])
     assert unknown.exit_code == 1
     assert "2031Q2 is not in the built marts; available: 2022Q1–2023Q4 (8 quarters)" in unknown.output
+
+
+def test_docs_is_one_offline_page_carrying_the_chinese_descriptions(run):
+    home = run[0]
+    result = CliRunner().invoke(app, ["docs", "--home", str(home.root)])
+    assert result.exit_code == 0, result.output
+    page = home.root / "dbt" / "target" / "static_index.html"
+    assert str(page) in result.output
+    text = page.read_text(encoding="utf-8")
+    # the manifest and catalog are embedded as JSON, so the Chinese text stands as \\u escapes
+    assert json.dumps("园区季度指标事实表")[1:-1] in text
+    assert "fct_park_quarter" in text and "park_ranking" in text
