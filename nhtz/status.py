@@ -53,7 +53,9 @@ def _event_line(home: Home, event: str, label: str) -> str:
     entry = state.last(home, event)
     if entry is None:
         return f"{label}: never"
-    details = ", ".join(f"{k}={v}" for k, v in entry.items() if k not in ("event", "at") and not isinstance(v, (list, dict)))
+    # the record's own bookkeeping (when, file fingerprints) is for the gate, not for people
+    shown = {k: v for k, v in entry.items() if k not in ("event", "at") and "fingerprint" not in k}
+    details = ", ".join(f"{k}={v}" for k, v in shown.items() if not isinstance(v, (list, dict)))
     return f"{label}: {entry['at']}" + (f" ({details})" if details else "")
 
 
