@@ -166,64 +166,47 @@ def check_expectations(outcomes: list[ExpectationOutcome]) -> list[GateCheck]:
 
 
 # Base indicators only: ratios are Σnumerator/Σdenominator, not sums, and are reconciled through their parts.
-PARKS_VS_NATIONAL = """
+NATIONAL_AGAINST_PARTS = """
 with indicators as (
     select indicator_code from marts.dim_indicator where kind in ('flow', 'stock')
 ),
-park_totals as (
+parts as ({parts}),
+national as (
+    select quarter, indicator_code, value_ytd, n_parks
+    from marts.national_quarter
+    where indicator_code in (select indicator_code from indicators)
+),
+final as (
+    select
+        quarter,
+        indicator_code,
+        national.value_ytd as national_value,
+        parts.value_ytd as parts_value,
+        national.n_parks as national_n,
+        parts.n_parks as parts_n
+    from national
+    full outer join parts using (quarter, indicator_code)
+)
+select * from final
+"""
+
+PARK_TOTALS = """
     select quarter, indicator_code, sum(value_ytd) as value_ytd, count(*) as n_parks
     from marts.fct_park_quarter
     where quality_status <> 'error' and value_ytd is not null
         and indicator_code in (select indicator_code from indicators)
     group by quarter, indicator_code
-),
-national as (
-    select quarter, indicator_code, value_ytd, n_parks
-    from marts.national_quarter
-    where indicator_code in (select indicator_code from indicators)
-),
-final as (
-    select
-        quarter,
-        indicator_code,
-        national.value_ytd as national_value,
-        park_totals.value_ytd as parts_value,
-        national.n_parks as national_n,
-        park_totals.n_parks as parts_n
-    from national
-    full outer join park_totals using (quarter, indicator_code)
-)
-select * from final
 """
 
-REGIONS_VS_NATIONAL = """
-with indicators as (
-    select indicator_code from marts.dim_indicator where kind in ('flow', 'stock')
-),
-region_totals as (
+REGION_TOTALS = """
     select quarter, indicator_code, sum(value_ytd) as value_ytd, sum(n_parks) as n_parks
     from marts.region_quarter
     where indicator_code in (select indicator_code from indicators)
     group by quarter, indicator_code
-),
-national as (
-    select quarter, indicator_code, value_ytd, n_parks
-    from marts.national_quarter
-    where indicator_code in (select indicator_code from indicators)
-),
-final as (
-    select
-        quarter,
-        indicator_code,
-        national.value_ytd as national_value,
-        region_totals.value_ytd as parts_value,
-        national.n_parks as national_n,
-        region_totals.n_parks as parts_n
-    from national
-    full outer join region_totals using (quarter, indicator_code)
-)
-select * from final
 """
+
+PARKS_VS_NATIONAL = NATIONAL_AGAINST_PARTS.format(parts=PARK_TOTALS)
+REGIONS_VS_NATIONAL = NATIONAL_AGAINST_PARTS.format(parts=REGION_TOTALS)
 
 
 def _reconcile(con: duckdb.DuckDBPyConnection, name: str, query: str, parts: str, tolerance: float) -> GateCheck:
