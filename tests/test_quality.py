@@ -1,4 +1,4 @@
-"""The publication gate and the per-park feedback workbook, on a hand-made working database.
+"""The publication gate, on a hand-made working database.
 
 The hand-made database holds every registered park (178) with values a person can add up: park number i
 (registry order, 1-based) has gdp year-to-date i in 2024Q1 and 2i in 2024Q2 and employees 100·i in both quarters.
@@ -11,14 +11,11 @@ import json
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 
-from data_quality.feedback import write_park_feedback
 from data_quality.gate import GateResult, check, check_build_is_current, check_integrity
 from nhtz import state
 from nhtz.db import connect, ensure_landing_tables
-from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import SEEDS_DIR
 
@@ -333,93 +330,6 @@ def test_missing_mart_fails_with_table_named(tmp_path):
     assert not result.passed
     assert "marts.region_quarter: table exists (table is missing)" in checks["blocking expectations"].detail
     assert checks["regions add up to national"].detail.startswith("cannot reconcile: Catalog Error")
-
-
-FEEDBACK_FINDINGS = """
-insert into audit.findings values
-    ('beijing_zgc', '2024Q2', 'gdp', 'ytd_falls', 'error', '累计值低于上期累计值', 2.0),
-    ('beijing_zgc', '2024Q2', 'employees', 'yoy_bound', 'warning', '同比增速超过30%', 100.0),
-    ('tianjin_binhai', '2024Q2', 'gdp', 'yoy_bound', 'warning', '同比增速超过30%', 4.0),
-    ('tianjin_binhai', '2024Q2', 'revenue', 'yoy_bound', 'warning', '同比增速超过30%', null),
-    ('tianjin_binhai', '2024Q1', 'gdp', 'ytd_falls', 'error', '累计值低于上期累计值', 1.0)
-"""
-
-
-@pytest.fixture(scope="module")
-def feedback_workbook(tmp_path_factory):
-    home = rebuilt(make_handmade_home(tmp_path_factory.mktemp("feedback")), FEEDBACK_FINDINGS)
-    return home, write_park_feedback(home, "2024q2")
-
-
-def test_feedback_workbook_lands_in_the_quarter_report_folder(feedback_workbook):
-    home, path = feedback_workbook
-    assert path == home.reports / "2024Q2" / "审核反馈_2024Q2.xlsx"
-
-
-def test_feedback_summary_counts_errors_and_warnings_per_park(feedback_workbook):
-    _, path = feedback_workbook
-    book = openpyxl.load_workbook(path)
-    summary = book["汇总"]
-    rows = list(summary.iter_rows(values_only=True))
-    assert rows[0] == ("园区代码", "园区名称", "地区", "错误数", "警告数", "工作表")
-    # parks with errors first; the 2024Q1 error of tianjin_binhai belongs to another quarter
-    assert rows[1][:5] == ("beijing_zgc", "中关村科技园区", "东部", 1, 1)
-    assert rows[2][:5] == ("tianjin_binhai", "天津滨海高新技术产业开发区", "东部", 0, 2)
-    assert len(rows) == 3
-    assert summary.freeze_panes == "A2"
-    assert book.sheetnames == ["汇总", "中关村", "天津滨海"]
-
-
-def test_feedback_park_sheet_says_what_to_do(feedback_workbook):
-    _, path = feedback_workbook
-    sheet = openpyxl.load_workbook(path)["中关村"]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("审核规则", "严重程度", "指标", "数值", "单位", "审核说明", "处理要求")
-    assert rows[1] == ("ytd_falls", "错误", "园区生产总值", 2, "亿元", "累计值低于上期累计值", "更正：请核实后重新报送")
-    assert rows[2] == ("yoy_bound", "警告", "从业人员期末人数", 100, "人", "同比增速超过30%", "说明：请书面说明原因")
-    assert sheet.freeze_panes == "A2"
-    assert sheet.column_dimensions["F"].width > 40
-
-
-def test_feedback_without_findings_still_writes_a_summary(tmp_path):
-    home = make_handmade_home(tmp_path)
-    path = write_park_feedback(home, "2024Q2", out_dir=tmp_path / "out")
-    assert path == tmp_path / "out" / "审核反馈_2024Q2.xlsx"
-    book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["汇总"]
-    assert book["汇总"]["A2"].value == "2024Q2 无审核发现 (no findings)"
-
-
-def test_feedback_refuses_a_bad_quarter(tmp_path):
-    with pytest.raises(NhtzError, match="quarter '2024-06' is not of the form YYYYQn"):
-        write_park_feedback(Home(tmp_path), "2024-06")
-
-
-def test_feedback_without_a_working_database_says_so(tmp_path):
-    with pytest.raises(NhtzError, match="no working database in .*run `nhtz build` first"):
-        write_park_feedback(Home(tmp_path), "2024Q2")
-
-
-def test_feedback_without_findings_table_says_so(tmp_path):
-    home = rebuilt(make_handmade_home(tmp_path), "drop table audit.findings", rebuild_aggregates=False)
-    with pytest.raises(NhtzError, match="cannot read audit findings from .*Table with name findings does not exist"):
-        write_park_feedback(home, "2024Q2")
-
-
-@pytest.mark.parametrize(
-    ("short_name", "taken", "expected"),
-    [
-        ("武汉东湖", set(), "武汉东湖"),
-        ("a/b:c*d?e[f]", set(), "a_b_c_d_e_f_"),
-        ("武汉东湖", {"武汉东湖"}, "武汉东湖_2"),
-        ("x" * 40, set(), "x" * 28),
-        ("", set(), "园区"),
-    ],
-)
-def test_feedback_sheet_names_are_valid_excel_names(short_name, taken, expected):
-    from data_quality.feedback import _sheet_name
-
-    assert _sheet_name(short_name, set(taken)) == expected
 
 
 def test_check_of_an_empty_home_fails_and_says_why(tmp_path):
