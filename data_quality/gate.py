@@ -32,6 +32,12 @@ create table if not exists audit.gate_results (
     detail varchar,
     checked_at timestamp not null
 );
+comment on table audit.gate_results is '发布闸门检查结果：每次 nhtz check 每项检查一行（随服务库发布）。One row per gate check per run.';
+comment on column audit.gate_results.check_name is '检查项名称。Check name.';
+comment on column audit.gate_results.passed is '是否通过。Whether it passed.';
+comment on column audit.gate_results.blocking is '是否阻断发布（未通过即不发布）。Whether a failure blocks publication.';
+comment on column audit.gate_results.detail is '检查说明与发现。What was found.';
+comment on column audit.gate_results.checked_at is '检查时间（UTC）。When checked (UTC).';
 """
 
 
