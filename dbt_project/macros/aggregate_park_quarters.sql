@@ -5,7 +5,9 @@
     - value_q of flows: Σ of the parks' single-quarter values over the parks that have one (n_parks_q);
     - yoy_ytd_pct: this total against last year's total, each over all parks reporting in its period;
     - yoy_ytd_pct_lfl: the same over the like-for-like parks only (usable in both periods), n_parks_lfl of them,
-      n_parks_growing of which rose (by more than floating rounding).
+      n_parks_growing of which rose (by more than floating rounding);
+    - yoy_q_pct and yoy_q_pct_lfl: the same two ways on single quarters (n_parks_q_lfl parks with one in both years);
+    - yoy_ytd_pp: a ratio's change in percentage points; two_year_avg_growth_pct: 2021's two-year average growth.
 #}
 {% macro aggregate_park_quarters(group_columns=[]) -%}
 {%- set group_list = group_columns | join(', ') ~ (', ' if group_columns else '') -%}
@@ -23,6 +25,7 @@ totals as (
         quarter,
         year,
         quarter_num,
+        quarter_end,
         indicator_code,
         kind,
         case
@@ -49,12 +52,18 @@ totals as (
             else sum(last_year_value_ytd) filter (where is_like_for_like)
         end as lfl_last_year_value_ytd,
         count(*) filter (where is_like_for_like) as n_parks_lfl,
+        sum(value_q) filter (where is_like_for_like_q) as lfl_value_q,
+        sum(last_year_value_q) filter (where is_like_for_like_q) as lfl_last_year_value_q,
+        count(*) filter (where is_like_for_like_q) as n_parks_q_lfl,
+        -- two-year average growth: over the parks with a usable value in this year and two years before
+        sum(value_ytd) filter (where two_years_ago_value_ytd is not null) as two_year_value_ytd,
+        sum(two_years_ago_value_ytd) as two_years_ago_value_ytd,
         -- a rise smaller than floating rounding (1e-9 of the base) is no rise: 2.2 / 44 and 2.0 / 40 are both 5 %
         count(*) filter (
             where is_like_for_like and value_ytd - last_year_value_ytd > 1e-9 * abs(last_year_value_ytd)
         ) as n_parks_growing
     from growth_panel
-    group by {{ group_list }} quarter, year, quarter_num, indicator_code, kind
+    group by {{ group_list }} quarter, year, quarter_num, quarter_end, indicator_code, kind
 
 ),
 
@@ -76,7 +85,17 @@ aggregated as (
         {{ growth_pct('this_year.lfl_value_ytd', 'this_year.lfl_last_year_value_ytd') }} as yoy_ytd_pct_lfl,
         this_year.lfl_last_year_value_ytd,
         this_year.n_parks_lfl,
-        this_year.n_parks_growing
+        this_year.n_parks_growing,
+        this_year.quarter_end,
+        {{ growth_pct('this_year.value_q', 'last_year.value_q') }} as yoy_q_pct,
+        {{ growth_pct('this_year.lfl_value_q', 'this_year.lfl_last_year_value_q') }} as yoy_q_pct_lfl,
+        this_year.n_parks_q_lfl,
+        -- a ratio changes in percentage points: this year's aggregated ratio less last year's
+        case when this_year.kind = 'ratio' then this_year.value_ytd - last_year.value_ytd end as yoy_ytd_pp,
+        case
+            when this_year.kind <> 'ratio' and this_year.two_years_ago_value_ytd > 0 and this_year.two_year_value_ytd >= 0
+                then (sqrt(this_year.two_year_value_ytd / this_year.two_years_ago_value_ytd) - 1) * 100
+        end as two_year_avg_growth_pct
     from totals as this_year
     left join totals as last_year
         on
@@ -111,5 +130,11 @@ aggregated as (
         kind::varchar as kind,
         n_parks_q::integer as n_parks_q,
         last_year_value_ytd::double as last_year_value_ytd,
-        lfl_last_year_value_ytd::double as lfl_last_year_value_ytd
+        lfl_last_year_value_ytd::double as lfl_last_year_value_ytd,
+        quarter_end::date as quarter_end,
+        yoy_q_pct::double as yoy_q_pct,
+        yoy_q_pct_lfl::double as yoy_q_pct_lfl,
+        n_parks_q_lfl::integer as n_parks_q_lfl,
+        yoy_ytd_pp::double as yoy_ytd_pp,
+        two_year_avg_growth_pct::double as two_year_avg_growth_pct
 {%- endmacro %}

@@ -22,3 +22,14 @@
     {%- endfor -%}
     {{ ns.sql }}
 {%- endmacro %}
+
+{# The placeholders every rule message may use, filled from a CTE aliased `checked`. #}
+{% macro common_message_fillings() -%}
+    {{ return({
+        'quarter': 'checked.quarter',
+        'indicator': 'checked.name_zh',
+        'unit': 'checked.unit',
+        'value': message_number('checked.value_ytd'),
+        'threshold': message_number('checked.threshold'),
+    }) }}
+{%- endmacro %}

@@ -30,7 +30,7 @@ usable_values as (
     from fct_park_quarter
     inner join indicators
         on fct_park_quarter.indicator_code = indicators.indicator_code
-    where fct_park_quarter.quality_status <> 'error'
+    where fct_park_quarter.quality_status <> 'error' and fct_park_quarter.value_ytd is not null
 
 ),
 

@@ -6,6 +6,7 @@
 #}
 {% macro min_max_score(value, direction, partition_by) -%}
     {%- set window = 'over (partition by ' ~ (partition_by | join(', ')) ~ ')' -%}
+    {%- set score -%}
     case
         when max({{ value }}) {{ window }} = min({{ value }}) {{ window }} then 100.0
         when {{ direction }} = -1
@@ -14,4 +15,11 @@
         else ({{ value }} - min({{ value }}) {{ window }})
             / (max({{ value }}) {{ window }} - min({{ value }}) {{ window }}) * 100.0
     end
+    {%- endset -%}
+    {{ bounded_score(score) }}
+{%- endmacro %}
+
+{# A score kept within 0-100: sums of weighted scores carry floating rounding (100.00000000000001). #}
+{% macro bounded_score(expression) -%}
+    least(100.0, greatest(0.0, {{ expression }}))
 {%- endmacro %}

@@ -53,6 +53,34 @@ versions_ranked as (
 
 ),
 
+-- the value each vintage (file) left standing: within one file the last row a person sees wins
+vintage_values as (
+
+    select
+        park_id,
+        year,
+        month,
+        indicator_code,
+        vintage,
+        value
+    from versions_ranked
+    qualify row_number() over (
+        partition by park_id, year, month, indicator_code, vintage
+        order by row_number desc
+    ) = 1
+
+),
+
+-- a revision is a vintage that changed the value; an identical resend is not one
+vintage_changes as (
+
+    select
+        *,
+        lag(value) over (partition by park_id, year, month, indicator_code order by vintage) as previous_value
+    from vintage_values
+
+),
+
 vintage_counts as (
 
     select
@@ -60,8 +88,8 @@ vintage_counts as (
         year,
         month,
         indicator_code,
-        count(distinct vintage) as n_vintages
-    from converted
+        count(*) filter (where previous_value is not null and value is distinct from previous_value) as n_revisions
+    from vintage_changes
     group by park_id, year, month, indicator_code
 
 ),
@@ -74,7 +102,7 @@ final as (
         versions_ranked.month,
         case
             when versions_ranked.month % 3 = 0
-                then {{ quarter_label('versions_ranked.year', 'versions_ranked.month // 3') }}
+                then {{ quarter_label('versions_ranked.year', integer_divide('versions_ranked.month', 3)) }}
             else versions_ranked.year::varchar || '-' || lpad(versions_ranked.month::varchar, 2, '0')
         end as period,
         versions_ranked.indicator_code,
@@ -88,7 +116,7 @@ final as (
         versions_ranked.file_name,
         versions_ranked.row_number,
         versions_ranked.version_rank_from_latest = 1 as is_current,
-        vintage_counts.n_vintages - 1 as revision_count
+        vintage_counts.n_revisions as revision_count
     from versions_ranked
     inner join vintage_counts
         on

@@ -1,107 +1,52 @@
+-- Park values with their audit status: error (own error finding: held out), derived_from_error (the value is
+-- sound but something published beside it would have used a held-out value, so that part is null), warning
+-- (kept, needs the park's explanation), ok. Park-level findings (no indicator) judge no single value.
 with park_quarter_values as (
 
     select * from {{ ref('int_park_quarter_values') }}
 
 ),
 
-findings as (
+value_findings as (
 
-    select * from {{ ref('findings') }}
+    select * from {{ ref('int_findings_on_values') }}
 
 ),
 
--- the worst finding on each value; park-level findings (no indicator) judge no single value
-worst_findings as (
+warned_values as (
 
     select
         park_id,
         quarter,
         indicator_code,
-        max(case severity when 'error' then 2 when 'warning' then 1 else 0 end) as severity_level
-    from findings
-    where indicator_code is not null
+        string_agg(rule_id, ',' order by rule_id) as warning_rule_ids
+    from value_findings
+    where severity = 'warning' and indicator_code is not null
     group by park_id, quarter, indicator_code
 
 ),
 
-own_status as (
-
-    select
-        park_quarter_values.park_id,
-        park_quarter_values.quarter,
-        park_quarter_values.year,
-        park_quarter_values.quarter_num,
-        park_quarter_values.indicator_code,
-        park_quarter_values.kind,
-        park_quarter_values.value_ytd,
-        park_quarter_values.value_q,
-        park_quarter_values.previous_quarter_value_ytd,
-        park_quarter_values.last_year_value_ytd,
-        park_quarter_values.last_year_value_q,
-        park_quarter_values.yoy_ytd_pct,
-        park_quarter_values.yoy_q_pct,
-        park_quarter_values.price_basis,
-        park_quarter_values.numerator_code,
-        park_quarter_values.denominator_code,
-        park_quarter_values.numerator_ytd,
-        park_quarter_values.denominator_ytd,
-        park_quarter_values.multiplier,
-        park_quarter_values.revision_count,
-        coalesce(worst_findings.severity_level, 0) as own_severity_level
-    from park_quarter_values
-    left join worst_findings
-        on
-            park_quarter_values.park_id = worst_findings.park_id
-            and park_quarter_values.quarter = worst_findings.quarter
-            and park_quarter_values.indicator_code = worst_findings.indicator_code
-
-),
-
--- a ratio built on a component in error is in error too
 final as (
 
     select
-        own_status.park_id,
-        own_status.quarter,
-        own_status.year,
-        own_status.quarter_num,
-        own_status.indicator_code,
-        own_status.kind,
-        own_status.value_ytd,
-        own_status.value_q,
-        own_status.previous_quarter_value_ytd,
-        own_status.last_year_value_ytd,
-        own_status.last_year_value_q,
-        own_status.yoy_ytd_pct,
-        own_status.yoy_q_pct,
-        own_status.price_basis,
-        own_status.numerator_code,
-        own_status.denominator_code,
-        own_status.numerator_ytd,
-        own_status.denominator_ytd,
-        own_status.multiplier,
-        own_status.revision_count,
-        own_status.own_severity_level,
+        park_quarter_values.*,
         case
-            when
-                own_status.own_severity_level = 2
-                or coalesce(numerators.own_severity_level, 0) = 2
-                or coalesce(denominators.own_severity_level, 0) = 2
-                then 'error'
-            when own_status.own_severity_level = 1 then 'warning'
+            when park_quarter_values.is_error then 'error'
+            when park_quarter_values.is_derived_from_error then 'derived_from_error'
+            when warned_values.park_id is not null then 'warning'
             else 'ok'
-        end as quality_status
-    from own_status
-    left join own_status as numerators
+        end as quality_status,
+        nullif(concat_ws(
+            '；',
+            park_quarter_values.held_out_note,
+            case when warned_values.park_id is not null then '审核提示（' || warned_values.warning_rule_ids || '）待园区说明' end
+        ), '') as quality_note
+    from park_quarter_values
+    left join warned_values
         on
-            own_status.park_id = numerators.park_id
-            and own_status.quarter = numerators.quarter
-            and own_status.numerator_code = numerators.indicator_code
-    left join own_status as denominators
-        on
-            own_status.park_id = denominators.park_id
-            and own_status.quarter = denominators.quarter
-            and own_status.denominator_code = denominators.indicator_code
+            park_quarter_values.park_id = warned_values.park_id
+            and park_quarter_values.quarter = warned_values.quarter
+            and park_quarter_values.indicator_code = warned_values.indicator_code
 
 )
 

@@ -56,7 +56,8 @@ final as (
             and national_additive_growth.indicator_code = contributions_added_up.indicator_code
     where
         (national_additive_growth.yoy_ytd_pct_lfl is null) != (contributions_added_up.sum_contribution_pp is null)
-        or abs(national_additive_growth.yoy_ytd_pct_lfl - contributions_added_up.sum_contribution_pp) > 1e-6
+        or abs(national_additive_growth.yoy_ytd_pct_lfl - contributions_added_up.sum_contribution_pp)
+        > 1e-6 * greatest(1, abs(national_additive_growth.yoy_ytd_pct_lfl))
 
 )
 

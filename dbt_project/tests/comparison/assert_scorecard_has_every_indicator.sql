@@ -16,9 +16,9 @@ scorecard_columns as (
 
 expected_columns as (
 
-    select indicator_code as column_name from indicators
+    select indicator_code as column_name from indicators where kind <> 'reported_growth'
     union all
-    select indicator_code || '_yoy_pct' as column_name from indicators
+    select indicator_code || '_yoy_pct' as column_name from indicators where kind <> 'reported_growth'
 
 ),
 

@@ -64,7 +64,8 @@ dimension_scores as (
         year,
         quarter_num,
         dimension,
-        sum(indicator_weight * scaled_score) / sum(indicator_weight) as dimension_score,
+        -- a weighted mean of 0-100 scores, bounded so that floating rounding never leaves the range
+        {{ bounded_score('sum(indicator_weight * scaled_score) / sum(indicator_weight)') }} as dimension_score,
         count(*) as n_indicators
     from scaled_values
     group by park_id, quarter, year, quarter_num, dimension
@@ -88,7 +89,7 @@ composite_scores as (
     select
         park_id,
         quarter,
-        sum(dimension_weight * dimension_score) / sum(dimension_weight) as composite_score,
+        {{ bounded_score('sum(dimension_weight * dimension_score) / sum(dimension_weight)') }} as composite_score,
         count(*) as n_dimensions
     from weighted_dimensions
     group by park_id, quarter
@@ -120,7 +121,8 @@ final as (
         composite_ranks.composite_score::double as composite_score,
         composite_ranks.composite_rank::integer as composite_rank,
         composite_ranks.composite_n::integer as composite_n,
-        composite_ranks.n_dimensions::integer as n_dimensions
+        composite_ranks.n_dimensions::integer as n_dimensions,
+        {{ quarter_end('weighted_dimensions.year', 'weighted_dimensions.quarter_num') }}::date as quarter_end
     from weighted_dimensions
     inner join composite_ranks
         on

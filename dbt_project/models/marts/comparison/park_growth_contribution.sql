@@ -82,7 +82,8 @@ final as (
                     / like_for_like_bases.base_ytd_lfl * 100.0
         end::double as contribution_pp,
         like_for_like_bases.base_ytd_lfl::double as base_ytd_lfl,
-        like_for_like_bases.n_parks_lfl::integer as n_parks_lfl
+        like_for_like_bases.n_parks_lfl::integer as n_parks_lfl,
+        {{ quarter_end('like_for_like_parks.year', 'like_for_like_parks.quarter_num') }}::date as quarter_end
     from like_for_like_parks
     inner join like_for_like_bases
         on

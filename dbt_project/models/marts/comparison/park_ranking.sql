@@ -36,6 +36,8 @@ rankable_values as (
     where
         fct_park_quarter.quality_status <> 'error'
         and fct_park_quarter.value_ytd is not null
+        -- direction 0: neither higher nor lower is better (total energy use), so it is not ranked
+        and dim_indicator.direction <> 0
 
 ),
 
@@ -72,7 +74,8 @@ final as (
         ranked.regional_rank::integer as regional_rank,
         ranked.regional_n::integer as regional_n,
         (previous_quarter.national_rank - ranked.national_rank)::integer as rank_change_qoq,
-        (same_quarter_last_year.national_rank - ranked.national_rank)::integer as rank_change_yoy
+        (same_quarter_last_year.national_rank - ranked.national_rank)::integer as rank_change_yoy,
+        {{ quarter_end('ranked.year', 'ranked.quarter_num') }}::date as quarter_end
     from ranked
     left join ranked as previous_quarter
         on

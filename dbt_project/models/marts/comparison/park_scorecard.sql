@@ -60,7 +60,8 @@ final as (
             one_row_per_park_quarter.{{ indicator_code }}_yoy_pct::double as {{ indicator_code }}_yoy_pct,
         {% endfor -%}
         one_row_per_park_quarter.n_indicators_reported::integer as n_indicators_reported,
-        one_row_per_park_quarter.n_indicators_error::integer as n_indicators_error
+        one_row_per_park_quarter.n_indicators_error::integer as n_indicators_error,
+        {{ quarter_end('one_row_per_park_quarter.year', 'one_row_per_park_quarter.quarter_num') }}::date as quarter_end
     from one_row_per_park_quarter
     inner join dim_park
         on one_row_per_park_quarter.park_id = dim_park.park_id

@@ -1,6 +1,6 @@
 with park_registry as (
 
-    select * from {{ ref('park_registry') }}
+    select * from {{ ref('int_park_registry') }}
 
 ),
 

@@ -1,0 +1,21 @@
+with park_quarter_coverage as (
+
+    select * from {{ ref('int_park_quarter_coverage') }}
+
+),
+
+final as (
+
+    select
+        park_id::varchar as park_id,
+        quarter::varchar as quarter,
+        year::integer as year,
+        quarter_num::integer as quarter_num,
+        quarter_end::date as quarter_end,
+        is_active::boolean as is_active,
+        has_submitted::boolean as has_submitted
+    from park_quarter_coverage
+
+)
+
+select * from final
