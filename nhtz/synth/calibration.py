@@ -15,12 +15,14 @@ NATIONAL_GDP_2019 = 122_000.0
 # beside the 2022 full year (17.3万亿) put Q1–Q3 at about two thirds of a year, so Q4 carries about a third.
 QUARTER_SHARES = (0.205, 0.235, 0.245, 0.315)
 
-# Single-quarter growth of national GDP on the same quarter of the year before, for the parks of the year before.
-# 2020Q1 is the pandemic fall; 2021Q1 the rebound on that low base; 2023 Q1–Q3 is +7.11% as published.
+# Single-quarter growth of national GDP on the same quarter of the year before, for the parks of the year before:
+# the common path every park moves around. 2020Q1 is the pandemic fall; 2021Q1 the rebound on that low base; 2022
+# is 17.3万亿 with the zones that joined that year on top; 2023 Q1–Q3 is +7.11% as published. Only the annual totals
+# of the 2019 parks are held to this path: the quarters of a year move with the parks' own shocks.
 QUARTER_GROWTH = {
     2020: (0.87, 1.05, 1.10, 1.14),
     2021: (1.32, 1.18, 1.14, 1.165),
-    2022: (1.115, 1.115, 1.115, 1.115),
+    2022: (1.13, 1.105, 1.13, 1.135),  # Q2: the spring lockdowns
     2023: (1.0711, 1.0711, 1.0711, 1.075),
     2024: (1.08, 1.08, 1.08, 1.08),
     2025: (1.075, 1.075, 1.075, 1.075),
@@ -54,9 +56,83 @@ GIANT_GDP_2021 = {
     "hefei": 1_400.0,
 }
 GIANT_RD_INTENSITY = (0.11, 0.15)
-# No other park is drawn bigger than this (2021 GDP, 亿元): the biggest of the rest (宁波, 长沙, 青岛 …) come near
-# the smaller giants but do not overtake the named ones.
-NON_GIANT_CAP = 1_800.0
+# No other park is bigger than this (2021 GDP, 亿元): the biggest of the rest (天津, 南京, 青岛, 长沙 …) come near
+# the named giants but do not overtake the eight biggest. Sizes are pressed softly under it above SOFT_CAP_FROM, so
+# the big ordinary parks spread out below the ceiling instead of piling up on it.
+NON_GIANT_CAP = 2_300.0
+SOFT_CAP_FROM = 1_000.0
+
+# Every other park's size (2021 GDP, 亿元, before its own trend and shocks) by the wave that made it a national zone:
+# (last approval year of the wave, median, lowest, highest; None = unbounded). The 1988–1992 batches sit in the
+# provincial capitals and big industrial cities; each later wave went to smaller cities and started smaller.
+APPROVAL_WAVES = (
+    (1992, 800.0, 150.0, None),
+    (2013, 380.0, 60.0, None),
+    (2017, 240.0, 50.0, 700.0),
+    (2021, 130.0, 40.0, 350.0),
+    (9999, 90.0, 30.0, 180.0),
+)
+SIZE_SIGMA = 0.35  # lognormal spread within a wave, city class and region
+# The first two waves' parks in ordinary and big cities are rescaled together so the 169 parks of 2021 add up to the
+# published total. Every other park keeps its absolute size, so the zones approved from 2014 on, above all the 2018
+# upgrades and the 2022–2023 batch (遵义, 许昌 …), and the zones of small cities (拉萨, 克拉玛依 …) stay at tens to a
+# few hundred 亿元 whatever the old zones weigh.
+RESCALED_WAVES_UP_TO = 2013
+# A zone in a municipality, a sub-provincial city or a capital with more than 1万亿 of city GDP is bigger.
+BIG_CITIES = frozenset({
+    "北京市", "上海市", "天津市", "重庆市", "广州市", "深圳市", "成都市", "武汉市", "杭州市", "南京市", "西安市", "济南市",
+    "沈阳市", "长春市", "哈尔滨市", "大连市", "青岛市", "宁波市", "厦门市", "郑州市", "长沙市", "合肥市", "福州市", "苏州市",
+    "无锡市",
+})
+BIG_CITY_FACTOR = 1.8
+# Cities whose whole GDP was about 2 000亿 or less in 2021 (approximate, from the cities' statistical bulletins): their
+# zone is smaller, and never above SMALL_CITY_CEILING, so no zone outgrows its city.
+SMALL_CITIES = frozenset({
+    "海口市", "西宁市", "拉萨市", "克拉玛依市", "石嘴山市", "石河子市", "阿克苏地区", "景德镇市", "新余市", "鹰潭市", "随州市",
+    "仙桃市", "潜江市", "白银市", "安顺市", "本溪市", "辽阳市", "阜新市", "通化市", "承德市", "攀枝花市", "安康市",
+    "楚雄彝族自治州", "河源市", "内江市", "北海市", "锦州市", "咸宁市", "怀化市", "益阳市", "延边朝鲜族自治州", "营口市",
+    "吉林市", "齐齐哈尔市", "抚州市", "铜陵市", "淮南市", "黄石市", "自贡市", "荆门市",
+})
+SMALL_CITY_FACTOR = 0.55
+SMALL_CITY_CEILING = 600.0
+REGION_FACTOR = {"东部": 1.2, "中部": 1.0, "西部": 0.85, "东北": 0.8}
+
+# How a park's GDP moves around the national path, in logs: a park trend (sd 3.5 points a year around the path;
+# zones approved from 2015 on catch up 2 points a year faster), persistent quarterly shocks (AR(1), ρ = 0.8,
+# innovations of sd 3% for a park of 500亿, more for smaller parks, less for bigger), and transient noise (1.5%).
+PARK_TREND_SD = 0.035
+CATCH_UP = (2015, 0.02)  # (approved from, extra growth a year)
+SHOCK_RHO = 0.8
+SHOCK_SD = 0.03
+SHOCK_SD_RANGE = (0.015, 0.06)
+SHOCK_SIZE_ELASTICITY = 0.15  # shock sd ∝ (size / 500)^-0.15
+NOISE_SD = 0.015
+
+# The pandemic quarters, as a fall below the path's trend that each park takes to its own degree: exposure 1 is the
+# national fall, exposure 0 none, normal(1, 0.35) clipped to 0.2–2. Hubei's parks take 2.5 (Wuhan's lockdown:
+# Hubei's GDP fell by about 40% in 2020Q1), and rebound accordingly in 2021Q1 on that low base.
+PANDEMIC_DIP = {(2020, 1): 0.80, (2020, 2): 0.97}
+PANDEMIC_EXPOSURE_SD = 0.35
+HARDEST_HIT = ("湖北省", 2.5)
+
+# Net profit: each park has its own margin on revenue, normal(7%, 2.5%); about one park in thirty is a loss-maker
+# (margin normal(-1%, 2%)); each quarter's margin moves by normal(0, 2 points), so some quarters lose money.
+NET_MARGIN = (0.07, 0.025)
+LOSS_MAKERS = (0.03, -0.01, 0.02)  # (share of parks, margin mean, margin sd)
+MARGIN_NOISE_SD = 0.02
+
+# Stocks: (growth a year: mean, sd across parks; sd of the quarterly AR(1) wobble around the trend). No floor on a
+# park's growth and the wobble is persistent, so some parks shrink and some quarters fall.
+STOCK_DYNAMICS = {
+    "employees": (0.04, 0.03, 0.006),
+    "invention_patents_owned": (0.14, 0.03, 0.005),
+    "high_tech_enterprises": (0.13, 0.04, 0.02),
+    "tech_smes": (0.15, 0.05, 0.03),
+    "gazelle_enterprises": (0.08, 0.06, 0.05),
+    "unicorn_enterprises": (0.05, 0.05, 0.05),
+    "incubators": (0.06, 0.03, 0.02),
+}
+STOCK_RHO = 0.8
 
 # Other named parks whose size is set so their pinned figures below sit in a plausible park: 衢州's industrial
 # output of 1340亿 needs a GDP of several hundred 亿, 大连's 1000+ high-tech enterprises a sizeable park.

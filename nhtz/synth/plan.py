@@ -27,6 +27,9 @@ BATCH_SIZE = 22  # parks per file, about: 178 parks make eight files a quarter
 PROBLEM_RATES = {"late": 0.5, "revision": 1.0, "unknown_park": 1 / 6, "text_in_number": 1 / 6,
                  "negative_value": 1 / 8, "falling_ytd": 1 / 8}
 FALLING_YTD_INDICATORS = ("revenue", "industrial_output", "gdp", "taxes_paid")
+# The part each of those has (the audit rules' part-exceeds-whole pairs): a falling whole must stay above its part,
+# so that the falling year-to-date is the one rule it breaks.
+PART_OF = {"industrial_output": "industrial_value_added", "revenue": "net_profit"}
 
 
 @dataclass(frozen=True)

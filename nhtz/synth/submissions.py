@@ -17,7 +17,7 @@ import pandas as pd
 from nhtz.errors import NhtzError
 from nhtz.quarters import parse_quarter, quarter_range
 from nhtz.synth import formats as fmt
-from nhtz.synth.plan import Problem, place_problems, province_batches
+from nhtz.synth.plan import PART_OF, Problem, place_problems, province_batches
 from nhtz.synth.reference import load_base_indicators, load_parks
 from nhtz.synth.tables import Renderer, Report, Style, messy_style, tidy_style
 from nhtz.synth.truth import synthetic_truth
@@ -130,9 +130,18 @@ class MessyPlanner:
         elif problem.kind == "falling_ytd":
             # the classic slip: the single quarter sent where the year-to-date belongs
             previous = self.truth_values[(problem.park_id, self.quarters[self.quarters.index(problem.quarter) - 1])][code]
-            single = self._on_grid(truth[code] - previous, code)
-            report.values[code] = single if single < previous else self._on_grid(0.9 * previous, code)
+            report.values[code] = self._falling_value(truth, previous, code)
         return report
+
+    def _falling_value(self, truth: dict[str, float], previous: float, code: str) -> float:
+        """The classic slip, the single quarter sent where the year-to-date belongs, when that falls below the
+        previous year-to-date and stays above the indicator's part; else a value between the two."""
+        part = truth.get(PART_OF[code], 0.0) if code in PART_OF else 0.0
+        floor = max(part, 0.0) * 1.01  # clear of the part-exceeds-whole rule's rounding tolerance
+        single = self._on_grid(truth[code] - previous, code)
+        if floor < single < previous:
+            return single
+        return self._on_grid(floor + 0.5 * (previous - floor), code)
 
     def batch_files(self, quarter: str) -> list[PlannedFile]:
         files = []

@@ -4,10 +4,12 @@ One tidy frame, one row per park, quarter and base indicator, `value_ytd` in mar
 万吨标准煤): flows year-to-date from January, stocks the quarter-end level. Money and energy are whole 万元 and
 whole 吨 (four decimals of the mart unit), so every unit a file uses writes the value exactly.
 
-The model, in order: park sizes (heavy-tailed, a few named giants) × a national GDP path (seasonal, the 2020Q1
-fall) × a slow park drift and quarterly noise; GDP of the 2019 parks rescaled quarter by quarter onto the
-national path; other flows as park-specific ratios to GDP or revenue, rescaled to the published national
-ratios; stocks as smooth exponential growth from their end-2021 level; the figures from the source documents
+The model, in order: park sizes (heavy-tailed: a few named giants, then smaller with each later wave of
+approvals) × a national GDP path (seasonal, the 2020Q1 fall) × each park's own trend, pandemic exposure,
+persistent quarterly shocks and noise; GDP of the 2019 parks rescaled year by year onto the national path, so
+annual totals are calibrated while quarters and parks differ; other flows as park-specific ratios to GDP or
+revenue, rescaled to the published national ratios, net profit with margins that sometimes go below zero;
+stocks as a park trend with a persistent wobble from their end-2021 level; the figures from the source documents
 pinned exactly. docs/synthetic_data.md has the numbers.
 """
 
@@ -37,7 +39,10 @@ class Horizon:
         self.qnum = np.array([q for _, q in pairs])
         # years since the end of 2021, at each quarter's end: stocks are anchored there
         self.from_2021q4 = self.year + self.qnum / 4 - 2022.0
+        # years since the middle of 2021, at each quarter's middle: park sizes are 2021 GDP
+        self.from_mid_2021 = self.year - 2021 + (self.qnum - 2.5) / 4
         self.from_base = self.year - cal.BASE_YEAR + (self.qnum - 1) / 4
+        self.pandemic_dip = np.array([cal.PANDEMIC_DIP.get((y, q), 1.0) for y, q in pairs])
 
     def index(self, year: int, qnum: int) -> int:
         return self.quarters.index(f"{year}Q{qnum}")
@@ -67,12 +72,43 @@ def _lognormal(rng, median, sigma, size):
     return median * np.exp(sigma * rng.standard_normal(size))
 
 
-def _rescale_free(values, target, fixed, free):
-    """Scale the free parks of each quarter so that all parks together meet the target (Σ over parks = target)."""
-    fixed_sum = np.where(fixed, values, 0.0).sum(axis=0)
-    free_sum = np.where(free, values, 0.0).sum(axis=0)
-    factor = np.divide(target - fixed_sum, free_sum, out=np.ones_like(free_sum), where=free_sum > 0)
-    return np.where(free, values * factor[None, :], values)
+def _ar1(rng, sd, rho: float, shape: tuple[int, int]) -> np.ndarray:
+    """Persistent shocks, parks × quarters: each quarter keeps rho of the last one and adds a new one of sd `sd`
+    (a number or one per park), starting from the stationary spread so early quarters are not calmer."""
+    sd = np.broadcast_to(np.asarray(sd, dtype=float), (shape[0],))[:, None]
+    innovations = rng.standard_normal(shape) * sd
+    shocks = np.empty(shape)
+    shocks[:, 0] = innovations[:, 0] / np.sqrt(1 - rho**2)
+    for t in range(1, shape[1]):
+        shocks[:, t] = rho * shocks[:, t - 1] + innovations[:, t]
+    return shocks
+
+
+def _soft_ceiling(values: np.ndarray, knee: float, ceiling: float) -> np.ndarray:
+    """Values above `knee` pressed smoothly towards `ceiling` (never reaching it); below it unchanged."""
+    room = ceiling - knee
+    return np.where(values > knee, knee + room * np.tanh((values - knee) / room), values)
+
+
+def _fill_under_ceiling(sizes: np.ndarray, total: float, knee: float, ceiling: float) -> np.ndarray:
+    """Scale `sizes` by one common factor, softly kept under `ceiling`, so that they add up to `total`."""
+    factor = 1.0
+    for _ in range(100):
+        factor *= total / _soft_ceiling(sizes * factor, knee, ceiling).sum()
+    return _soft_ceiling(sizes * factor, knee, ceiling)
+
+
+def _rescale_free(values, target, fixed, free, groups=None):
+    """Scale the free parks so that all parks together meet the target (Σ over parks = target) in each group of
+    quarters: every quarter on its own by default, or whole years, which keeps the quarters' own movements."""
+    groups = [np.array([t]) for t in range(values.shape[1])] if groups is None else groups
+    out = values.copy()
+    for cols in groups:
+        fixed_sum = np.where(fixed[:, cols], values[:, cols], 0.0).sum()
+        free_sum = np.where(free[:, cols], values[:, cols], 0.0).sum()
+        factor = (target[cols].sum() - fixed_sum) / free_sum if free_sum > 0 else 1.0
+        out[:, cols] = np.where(free[:, cols], values[:, cols] * factor, values[:, cols])
+    return out
 
 
 class TruthModel:
@@ -121,33 +157,65 @@ class TruthModel:
         return level
 
     # --- flows ---------------------------------------------------------------------------------------------
-    def gdp(self) -> np.ndarray:
-        rng, h = self.rng, self.h
-        # Older zones are bigger: size falls about 4% per year of approval after 1991.
-        age_factor = np.exp(-0.04 * np.clip(self.parks["approved_year"].fillna(2015).to_numpy() - 1991, 0, None))
-        size = _lognormal(rng, 1.0, 1.0, self.n) * age_factor
+    def park_sizes(self) -> np.ndarray:
+        """2021 GDP (亿元) each park is drawn around: the named parks as given, the others by approval wave, city
+        and region (calibration.APPROVAL_WAVES), the first waves rescaled so the 2021 parks make the national total."""
+        parks, n = self.parks, self.n
+        approved = parks["approved_year"].fillna(2015).to_numpy()
+        waves = cal.APPROVAL_WAVES
+        wave = np.searchsorted([last for last, *_ in waves], approved)
+        median = np.array([waves[w][1] for w in wave])
+        low = np.array([waves[w][2] for w in wave])
+        high = np.array([np.inf if waves[w][3] is None else waves[w][3] for w in wave])
+        big_city = parks["city"].isin(cal.BIG_CITIES).to_numpy()
+        small_city = parks["city"].isin(cal.SMALL_CITIES).to_numpy()
+        high = np.where(small_city, np.minimum(high, cal.SMALL_CITY_CEILING), high)
+        city = np.where(big_city, cal.BIG_CITY_FACTOR, np.where(small_city, cal.SMALL_CITY_FACTOR, 1.0))
+        region = parks["region"].map(cal.REGION_FACTOR).fillna(1.0).to_numpy()
+        size = np.clip(median * city * region * _lognormal(self.rng, 1.0, cal.SIZE_SIGMA, n), low, high)
+
         named = {**cal.GIANT_GDP_2021, **cal.OTHER_GDP_2021}
         named_rows = np.array([self.row[p] for p in named])
-        others = self.base_panel.copy()
-        others[named_rows] = False
-        # Sizes in 2021 亿元: the parks not named share what the named ones leave of the 2021 national total,
-        # none of them above NON_GIANT_CAP, so that the named giants stay the giants.
-        remaining = cal.PUBLISHED["gdp_2021"] - sum(named.values())
-        for _ in range(20):
-            size = np.minimum(size * remaining / size[others].sum(), cal.NON_GIANT_CAP)
         size[named_rows] = list(named.values())
+        rescaled = self.base_panel & (approved <= cal.RESCALED_WAVES_UP_TO) & ~small_city
+        rescaled[named_rows] = False
+        remaining = cal.PUBLISHED["gdp_2021"] - size[self.base_panel & ~rescaled].sum()
+        size[rescaled] = _fill_under_ceiling(size[rescaled], remaining, cal.SOFT_CAP_FROM, cal.NON_GIANT_CAP)
+        return size
 
-        drift = rng.normal(0.0, 0.03, self.n)
-        noise = rng.normal(0.0, 0.025, (self.n, len(h.quarters)))
+    def park_deviations(self, size: np.ndarray) -> np.ndarray:
+        """log of each park's GDP against size × national path: trend, pandemic exposure, shocks and noise, centred
+        on 2021 so that `size` stays the park's 2021 level."""
+        rng, h, n = self.rng, self.h, self.n
+        approved = self.parks["approved_year"].fillna(2015).to_numpy()
+        catch_up_from, catch_up = cal.CATCH_UP
+        trend = rng.normal(0.0, cal.PARK_TREND_SD, n) + np.where(approved >= catch_up_from, catch_up, 0.0)
+        exposure = np.clip(rng.normal(1.0, cal.PANDEMIC_EXPOSURE_SD, n), 0.2, 2.0)
+        province, hardest = cal.HARDEST_HIT
+        exposure[(self.parks["province"] == province).to_numpy()] = hardest
+        shock_sd = np.clip(cal.SHOCK_SD * (size / 500.0) ** -cal.SHOCK_SIZE_ELASTICITY, *cal.SHOCK_SD_RANGE)
+        shocks = _ar1(rng, shock_sd, cal.SHOCK_RHO, (n, len(h.quarters)))
+        noise = rng.normal(0.0, cal.NOISE_SD, (n, len(h.quarters)))
+        # the national path already falls by the dip: a park with exposure e falls by dip^e in all
+        log_dev = (trend[:, None] * h.from_mid_2021[None, :] + shocks + noise
+                   + (exposure - 1.0)[:, None] * np.log(h.pandemic_dip)[None, :])
+        return log_dev - log_dev[:, h.year_columns(2021)].mean(axis=1, keepdims=True)
+
+    def gdp(self) -> np.ndarray:
+        h = self.h
+        size = self.park_sizes()
         index = national_gdp_index(h)
         index_2021 = index[h.year_columns(2021)].sum()
-        single = size[:, None] * (index / index_2021)[None, :] * np.exp(drift[:, None] * h.from_base[None, :] + noise)
+        single = size[:, None] * (index / index_2021)[None, :] * np.exp(self.park_deviations(size))
         single = self.apply_flow_pins("gdp", single)
 
+        # Year by year, the 2019 parks without a pinned figure are rescaled so that the 2019 parks together make
+        # the national path's annual total; within the year each park keeps its own quarters. Later parks come on top.
         pinned = self.pinned_rows("gdp")
         in_panel = self.active & self.base_panel[:, None]
-        target = cal.NATIONAL_GDP_2019 * index
-        return _rescale_free(single, target, in_panel & pinned[:, None], in_panel & ~pinned[:, None])
+        years = [h.year_columns(year) for year in np.unique(h.year)]
+        return _rescale_free(single, cal.NATIONAL_GDP_2019 * index, in_panel & pinned[:, None],
+                             in_panel & ~pinned[:, None], groups=years)
 
     def flow_from(self, code: str, base: np.ndarray, park_ratio: np.ndarray, noise_sigma: float) -> np.ndarray:
         """A flow as a park-specific ratio to `base`, rescaled to the national ratio to GDP when one is published."""
@@ -161,10 +229,26 @@ class TruthModel:
             single = _rescale_free(single, target, self.active & pinned, self.active & ~pinned)
         return single
 
+    def net_profit(self, revenue: np.ndarray) -> np.ndarray:
+        """Revenue × the park's margin that quarter: most parks earn 7% or so, a few lose money, and any park can
+        have a quarter in the red (net profit may be negative; it is never above revenue)."""
+        rng = self.rng
+        margin = rng.normal(*cal.NET_MARGIN, self.n)
+        share, loss_mean, loss_sd = cal.LOSS_MAKERS
+        loss_maker = rng.random(self.n) < share
+        margin[loss_maker] = rng.normal(loss_mean, loss_sd, loss_maker.sum())
+        quarterly = margin[:, None] + rng.normal(0.0, cal.MARGIN_NOISE_SD, revenue.shape)
+        return revenue * np.minimum(quarterly, 0.5)
+
     # --- stocks --------------------------------------------------------------------------------------------
-    def stock(self, code: str, level_2021q4: np.ndarray, growth_mean: float, growth_sd: float, floor: float) -> np.ndarray:
-        growth = np.clip(self.rng.normal(growth_mean, growth_sd, self.n), floor, None)
-        level = level_2021q4[:, None] * np.exp(growth[:, None] * self.h.from_2021q4[None, :])
+    def stock(self, code: str, level_2021q4: np.ndarray) -> np.ndarray:
+        """A stock from its end-2021 level: a park's own growth a year (no floor: some parks shrink) and a persistent
+        wobble around it (calibration.STOCK_DYNAMICS), so a level can fall from one quarter to the next."""
+        growth_mean, growth_sd, wobble_sd = cal.STOCK_DYNAMICS[code]
+        growth = self.rng.normal(growth_mean, growth_sd, self.n)
+        wobble = _ar1(self.rng, wobble_sd, cal.STOCK_RHO, (self.n, len(self.h.quarters)))
+        wobble -= wobble[:, [self.h.index(2021, 4)]]
+        level = level_2021q4[:, None] * np.exp(growth[:, None] * self.h.from_2021q4[None, :] + wobble)
         return self.apply_stock_pins(code, level)
 
     # --- everything ----------------------------------------------------------------------------------------
@@ -179,7 +263,7 @@ class TruthModel:
         flows["industrial_value_added"] = self.flow_from(
             "industrial_value_added", flows["industrial_output"], rng.uniform(0.25, 0.30, n), 0.01)
         revenue = flows["revenue"]
-        flows["net_profit"] = self.flow_from("net_profit", revenue, rng.uniform(0.06, 0.08, n), 0.05)
+        flows["net_profit"] = self.net_profit(revenue)
         flows["taxes_paid"] = self.flow_from("taxes_paid", revenue, rng.uniform(0.04, 0.05, n), 0.03)
         flows["exports"] = self.flow_from("exports", revenue, rng.uniform(0.10, 0.20, n), 0.05)
         intensity = np.clip(_lognormal(rng, 0.04, 0.3, n), 0.015, 0.07)
@@ -195,23 +279,22 @@ class TruthModel:
         gdp_2021 = self.annual(gdp, 2021)
         stocks = {}
         employees = gdp_2021 / _lognormal(rng, 0.0062, 0.3, n)  # 亿元 / (亿元 per person)
-        stocks["employees"] = self.stock("employees", employees, 0.04, 0.015, 0.005)
+        stocks["employees"] = self.stock("employees", employees)
         density = _lognormal(rng, 180.0, 0.6, n)
         density[self.giant] = _lognormal(rng, 600.0, 0.3, self.giant.sum())
         owned = stocks["employees"][:, h.index(2021, 4)] * density / 10_000
-        stocks["invention_patents_owned"] = self.stock("invention_patents_owned", owned, 0.14, 0.03, 0.03)
+        stocks["invention_patents_owned"] = self.stock("invention_patents_owned", owned)
         high_tech = gdp_2021 ** 0.85 * _lognormal(rng, 1.0, 0.3, n)
         free = self.active[:, h.index(2021, 4)] & ~self.pinned_rows("high_tech_enterprises")
         pinned_total = sum(pins[2021] for pins in self.pins["high_tech_enterprises"].values())
         high_tech = high_tech * (cal.NATIONAL_STOCK_2021Q4["high_tech_enterprises"] - pinned_total) / high_tech[free].sum()
-        stocks["high_tech_enterprises"] = self.stock("high_tech_enterprises", high_tech, 0.13, 0.03, 0.03)
-        stocks["tech_smes"] = self.stock("tech_smes", high_tech * _lognormal(rng, 1.6, 0.3, n), 0.15, 0.04, 0.03)
-        stocks["gazelle_enterprises"] = self.stock(
-            "gazelle_enterprises", high_tech * _lognormal(rng, 0.04, 0.5, n), 0.08, 0.03, 0.01)
+        stocks["high_tech_enterprises"] = self.stock("high_tech_enterprises", high_tech)
+        stocks["tech_smes"] = self.stock("tech_smes", high_tech * _lognormal(rng, 1.6, 0.3, n))
+        stocks["gazelle_enterprises"] = self.stock("gazelle_enterprises", high_tech * _lognormal(rng, 0.04, 0.5, n))
         # Unicorns crowd into the biggest zones: share ∝ GDP², about 300 in all at the end of 2021.
         unicorns = 300 * gdp_2021**2 / (gdp_2021[self.base_panel] ** 2).sum() * _lognormal(rng, 1.0, 0.3, n)
-        stocks["unicorn_enterprises"] = self.stock("unicorn_enterprises", unicorns, 0.05, 0.03, 0.0)
-        stocks["incubators"] = self.stock("incubators", 1.2 * np.sqrt(gdp_2021) * _lognormal(rng, 1.0, 0.3, n), 0.06, 0.02, 0.01)
+        stocks["unicorn_enterprises"] = self.stock("unicorn_enterprises", unicorns)
+        stocks["incubators"] = self.stock("incubators", 1.2 * np.sqrt(gdp_2021) * _lognormal(rng, 1.0, 0.3, n))
 
         # Patents granted in a year ≈ 16% of the patents owned, spread over the quarters like everything else.
         shares = np.array(cal.QUARTER_SHARES)[h.qnum - 1]
