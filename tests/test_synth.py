@@ -1,5 +1,5 @@
 """Synthetic submissions: calibration against the published figures, the shape of the truth, and files that
-say what the manifest says they say. Expected numbers are the published facts (docs/methodology.md, docs/synthetic_data.md)
+say what the manifest says they say. Expected numbers are the published figures (docs/synthetic_data.md)
 or read back from the files with an independent little reader here, never taken from the generator itself."""
 
 import csv
@@ -135,6 +135,14 @@ def test_new_zones_are_sized_like_new_zones(truth):
     assert gdp_2021[wave <= 1992].median() > 4 * gdp_2021[wave >= 2015].median()
     # the new zones together are well under 1% of the 2022 total
     assert gdp.loc[NEW_ZONES, "2022Q4"].sum() / gdp["2022Q4"].sum() < 0.01
+
+
+def test_the_city_classes_name_cities_of_the_registry():
+    from nhtz.synth import calibration as cal
+
+    cities = set(pd.read_csv(SEEDS_DIR / "park_registry.csv").city)
+    assert cal.BIG_CITIES <= cities and cal.SMALL_CITIES <= cities  # a misspelt city would silently size nothing
+    assert not cal.BIG_CITIES & cal.SMALL_CITIES
 
 
 def test_growth_differs_across_parks_and_quarters(truth):

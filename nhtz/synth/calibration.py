@@ -1,4 +1,4 @@
-"""The published figures the synthetic truth is calibrated to (DOMAIN.md "Calibration facts"), as data.
+"""The published figures the synthetic truth is calibrated to (zone totals, named parks), as data.
 
 Money in 亿元, counts as plain numbers. docs/synthetic_data.md explains each figure and how the generator meets it.
 """
@@ -80,18 +80,18 @@ SIZE_SIGMA = 0.35  # lognormal spread within a wave, city class and region
 RESCALED_WAVES_UP_TO = 2013
 # A zone in a municipality, a sub-provincial city or a capital with more than 1万亿 of city GDP is bigger.
 BIG_CITIES = frozenset({
-    "北京市", "上海市", "天津市", "重庆市", "广州市", "深圳市", "成都市", "武汉市", "杭州市", "南京市", "西安市", "济南市",
-    "沈阳市", "长春市", "哈尔滨市", "大连市", "青岛市", "宁波市", "厦门市", "郑州市", "长沙市", "合肥市", "福州市", "苏州市",
-    "无锡市",
+    "北京市", "上海市", "天津市", "重庆市", "广州市", "深圳市", "成都市", "武汉市", "杭州市", "南京市", "西安市",
+    "济南市", "沈阳市", "长春市", "哈尔滨市", "大连市", "青岛市", "宁波市", "厦门市", "郑州市", "长沙市",
+    "合肥市", "福州市", "苏州市", "无锡市",
 })
 BIG_CITY_FACTOR = 1.8
 # Cities whose whole GDP was about 2 000亿 or less in 2021 (approximate, from the cities' statistical bulletins): their
 # zone is smaller, and never above SMALL_CITY_CEILING, so no zone outgrows its city.
 SMALL_CITIES = frozenset({
-    "海口市", "西宁市", "拉萨市", "克拉玛依市", "石嘴山市", "石河子市", "阿克苏地区", "景德镇市", "新余市", "鹰潭市", "随州市",
-    "仙桃市", "潜江市", "白银市", "安顺市", "本溪市", "辽阳市", "阜新市", "通化市", "承德市", "攀枝花市", "安康市",
-    "楚雄彝族自治州", "河源市", "内江市", "北海市", "锦州市", "咸宁市", "怀化市", "益阳市", "延边朝鲜族自治州", "营口市",
-    "吉林市", "齐齐哈尔市", "抚州市", "铜陵市", "淮南市", "黄石市", "自贡市", "荆门市",
+    "海口市", "西宁市", "拉萨市", "克拉玛依市", "石嘴山市", "石河子市", "阿克苏地区", "景德镇市", "新余市", "鹰潭市",
+    "随州市", "仙桃市", "潜江市", "白银市", "安顺市", "本溪市", "辽阳市", "阜新市", "通化市", "承德市",
+    "攀枝花市", "安康市", "楚雄彝族自治州", "河源市", "内江市", "北海市", "锦州市", "咸宁市", "怀化市", "益阳市",
+    "延边朝鲜族自治州", "营口市", "吉林市", "齐齐哈尔市", "抚州市", "铜陵市", "淮南市", "黄石市", "自贡市", "荆门市",
 })
 SMALL_CITY_FACTOR = 0.55
 SMALL_CITY_CEILING = 600.0

@@ -1,8 +1,12 @@
-"""Generated against published: the table of docs/synthetic_data.md (`python -m nhtz.synth.comparison`)."""
+"""Generated against published, and the shape of the truth: the tables of docs/synthetic_data.md
+(`python -m nhtz.synth.comparison [SEED]`)."""
+
+import sys
 
 import pandas as pd
 
 from nhtz.synth import calibration as cal
+from nhtz.synth.reference import load_base_indicators
 from nhtz.synth.truth import synthetic_truth
 
 
@@ -65,6 +69,53 @@ def published_comparison(seed: int = 2024) -> pd.DataFrame:
     return table
 
 
+def _single_quarters(truth: pd.DataFrame, code: str) -> pd.DataFrame:
+    """parks × quarters of single-quarter values (YTD minus the park's previous YTD of the same year)."""
+    rows = truth[truth.indicator_code == code].sort_values(["park_id", "year", "quarter_num"])
+    rows = rows.assign(single=rows.groupby(["park_id", "year"]).value_ytd.diff().fillna(rows.value_ytd))
+    return rows.pivot(index="park_id", columns="quarter", values="single")
+
+
+def _growth(values: pd.DataFrame, quarter: str) -> tuple[float, float, int, int]:
+    """Like-for-like growth on the same quarter a year earlier (%), its spread across parks (sd, points), parks that
+    fell, parks compared."""
+    base = f"{int(quarter[:4]) - 1}{quarter[4:]}"
+    both = values[[base, quarter]].dropna()
+    by_park = (both[quarter] / both[base] - 1) * 100
+    return (both[quarter].sum() / both[base].sum() - 1) * 100, by_park.std(), int((by_park < 0).sum()), len(both)
+
+
+def truth_profile(seed: int = 2024, years: range = range(2019, 2026)) -> pd.DataFrame:
+    """One row per year: GDP, quarter shares, single-quarter and year-to-date growth like for like with their spread
+    across parks, parks falling, park-quarters with a loss, and how often stocks fall from one quarter to the next."""
+    truth = synthetic_truth(seed, "2019Q1", f"{years[-1]}Q4")
+    ytd = truth[truth.indicator_code == "gdp"].pivot(index="park_id", columns="quarter", values="value_ytd")
+    single = _single_quarters(truth, "gdp")
+    profit = truth[truth.indicator_code == "net_profit"]
+    indicators = load_base_indicators()
+    stocks = truth[truth.indicator_code.isin(indicators.indicator_code[indicators.kind == "stock"])]
+    stocks = stocks.sort_values(["park_id", "indicator_code", "year", "quarter_num"])
+    stocks = stocks.assign(step=stocks.groupby(["park_id", "indicator_code"]).value_ytd.diff())
+    rows = []
+    for year in years:
+        quarters = [f"{year}Q{q}" for q in range(1, 5)]
+        total = single[quarters].sum()
+        row = {"year": str(year), "gdp_万亿": round(ytd[f"{year}Q4"].sum() / 10_000, 2), "parks": int(ytd[f"{year}Q4"].count()),
+               "quarter_shares_%": " / ".join(f"{100 * total[q] / total.sum():.1f}" for q in quarters)}
+        single_growth = [_growth(single, q) for q in quarters] if year > years[0] else []
+        ytd_growth = [_growth(ytd, q) for q in quarters] if year > years[0] else []
+        row["single_q_yoy_lfl_%"] = " / ".join(f"{g:.1f}" for g, *_ in single_growth)
+        row["ytd_yoy_lfl_%"] = " / ".join(f"{g:.2f}" for g, *_ in ytd_growth)
+        row["ytd_yoy_sd_across_parks"] = " / ".join(f"{sd:.1f}" for _, sd, *_ in ytd_growth)
+        row["parks_falling_ytd"] = " / ".join(str(n) for *_, n, _ in ytd_growth)
+        in_year = profit[profit.year == year]
+        row["net_profit_ytd_below_0"] = f"{int((in_year.value_ytd < 0).sum())} of {len(in_year)}"
+        steps = stocks[(stocks.year == year) & stocks.step.notna()]
+        row["stock_quarters_falling_%"] = round(100 * (steps.step < 0).mean(), 1)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def as_markdown(table: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
     for row in table.itertuples(index=False):
@@ -73,4 +124,7 @@ def as_markdown(table: pd.DataFrame) -> str:
 
 
 if __name__ == "__main__":
-    print(as_markdown(published_comparison()))
+    chosen = int(sys.argv[1]) if len(sys.argv) > 1 else 2024
+    print(as_markdown(published_comparison(chosen)))
+    print()
+    print(as_markdown(truth_profile(chosen)))
