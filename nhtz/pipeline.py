@@ -58,7 +58,7 @@ class RunSummary:
 
 def run_quarter(home: Home, quarter: str, allow_partial: bool = False, say: Callable[[str], None] = _quiet) -> RunSummary:
     """One quarterly analysis run over whatever is in the landing folder."""
-    from data_quality.feedback import write_park_feedback
+    from nhtz.report.feedback import write_park_feedback
     from data_quality.gate import check
     from nhtz.build import build
     from nhtz.ingest import land_paths

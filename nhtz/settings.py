@@ -15,6 +15,8 @@ class Settings:
     reconciliation_tolerance: float = 1e-6
     # day of the month after quarter end when the scheduled quarterly run starts
     schedule_day: int = 25
+    # days a park has to answer its feedback sheet, counted from the day the workbook is written (Beijing time)
+    feedback_days: int = 10
     # whether the Dagster schedule and landing sensor start switched on (docs/orchestration.md)
     dagster_automation: bool = False
 

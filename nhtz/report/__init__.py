@@ -1,23 +1,19 @@
 """The quarterly economic-situation analysis report (`nhtz report QUARTER`): an Excel workbook and an HTML page.
 
-Reads only the published serving database (the CONTRACT.md marts and audit.findings), read-only.
+Reads only the published serving database (the marts and audit.findings), read-only. The park feedback workbook
+(`nhtz.report.feedback`) sits beside it and shares its Excel helper (`nhtz.report.excel`). Heavy imports
+(pandas, plotly) happen inside `write_report`, so importing this package for the feedback workbook stays cheap.
 """
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label
-from nhtz.report.data import ReportData, load_report_data
-from nhtz.report.narrative import build_narrative, narrative_facts
-from nhtz.report.page import write_page
-from nhtz.report.workbook import write_workbook
+from nhtz.report.output import make_folder, write_atomically
 
-__all__ = ["ReportPaths", "write_report", "build_narrative", "narrative_facts", "load_report_data", "ReportData"]
+__all__ = ["ReportPaths", "write_report"]
 
 
 def _quiet(_: str) -> None:
@@ -40,34 +36,22 @@ class ReportPaths:
         )
 
 
-def _replace(write: Callable[[Path], Path], target: Path) -> None:
-    """Write beside the target and rename over it, so a reader never opens half a report."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.chmod(temporary, 0o644)  # mkstemp makes the file private; a report is for readers
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_report(
     home: Home, quarter: str, out_dir: Path | None = None, say: Callable[[str], None] = _quiet
 ) -> ReportPaths:
+    from nhtz.report.data import load_report_data
+    from nhtz.report.narrative import narrative_facts
+    from nhtz.report.page import write_page
+    from nhtz.report.workbook import write_workbook
+
     quarter = quarter_label(*parse_quarter(quarter))
     say(f"reading the published marts for {quarter} from {home.serving_db}")
     data = load_report_data(home, quarter)
-    out = Path(out_dir) if out_dir is not None else home.reports / quarter
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise NhtzError(f"cannot create the report folder {out}: {error.strerror}") from None
+    out = make_folder(Path(out_dir) if out_dir is not None else home.reports / quarter)
     paths = ReportPaths(quarter, out / f"nhtz_report_{quarter}.xlsx", out / f"nhtz_report_{quarter}.html")
     say(f"writing {paths.xlsx.name}")
-    _replace(lambda path: write_workbook(data, path), paths.xlsx)
+    write_atomically(paths.xlsx, lambda path: write_workbook(data, path))
     say(f"writing {paths.html.name}")
     facts = narrative_facts(data)
-    _replace(lambda path: write_page(data, facts, path), paths.html)
+    write_atomically(paths.html, lambda path: write_page(data, facts, path))
     return paths

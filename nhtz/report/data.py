@@ -17,13 +17,14 @@ from nhtz.home import Home
 from nhtz.project import SEEDS_DIR
 from nhtz.quarters import parse_quarter, quarter_label, require_quarter
 
-# The marts the report cannot do without (CONTRACT.md); province_quarter is optional.
+# The published tables the report reads (docs/methodology.md describes each).
 REQUIRED_TABLES = (
     "marts.dim_park",
     "marts.dim_indicator",
     "marts.fct_park_quarter",
     "marts.national_quarter",
     "marts.region_quarter",
+    "marts.province_quarter",
     "marts.park_ranking",
     "marts.park_growth_contribution",
     "marts.park_composite_index",
@@ -56,7 +57,7 @@ class ReportData:
     national: pd.DataFrame  # national_quarter of the report quarter
     national_trend: pd.DataFrame  # national_quarter of every quarter up to the report quarter
     regions: pd.DataFrame  # region_quarter of the report quarter
-    provinces: pd.DataFrame | None  # province_quarter of the report quarter, when that mart is published
+    provinces: pd.DataFrame  # province_quarter of the report quarter
     ranking: pd.DataFrame  # park_ranking of the key indicators, with park names
     contributions: pd.DataFrame  # park_growth_contribution of GDP and revenue, with park names
     composite: pd.DataFrame  # park_composite_index, with park names
@@ -66,22 +67,10 @@ class ReportData:
 
 @cache
 def dimension_names() -> dict[str, str]:
-    """Chinese names of the evaluation dimensions: labels only, from the weights seed."""
-    path = SEEDS_DIR / "evaluation_dimensions.csv"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        return {row["dimension"]: row["name_zh"] for row in csv.DictReader(handle)}
-
-
-@cache
-def seed_indicator_order() -> dict[str, int]:
-    """The indicator dictionary's own order, used when the published dim_indicator carries none."""
-    path = SEEDS_DIR / "indicators.csv"
-    if not path.exists():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        return {row["indicator_code"]: i for i, row in enumerate(csv.DictReader(handle))}
+    """Chinese names of the evaluation dimensions in the weights seed's order (labels only)."""
+    with (SEEDS_DIR / "evaluation_dimensions.csv").open(encoding="utf-8") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["sort_order"]))
+    return {row["dimension"]: row["name_zh"] for row in rows}
 
 
 def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -91,15 +80,6 @@ def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
-
-
-def _indicator_order(indicators: pd.DataFrame) -> pd.DataFrame:
-    if "sort_order" in indicators.columns:
-        order = indicators["sort_order"]
-    else:
-        known = seed_indicator_order()
-        order = indicators["indicator_code"].map(lambda c: known.get(c, len(known)))
-    return indicators.assign(_order=order).sort_values(["_order", "indicator_code"]).drop(columns="_order")
 
 
 _PARK_NAMES = "left join marts.dim_park as p using (park_id)"
@@ -115,7 +95,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection, quarter: str) -> ReportData
     quarters = require_quarter(con, quarter, "the published marts")
     earlier = [q for q in quarters if parse_quarter(q) <= (year, quarter_num)]
 
-    indicators = _indicator_order(_frame(con, "select * from marts.dim_indicator"))
+    indicators = _frame(con, "select * from marts.dim_indicator order by sort_order, indicator_code")
     order = {code: i for i, code in enumerate(indicators["indicator_code"])}
 
     def by_indicator(frame: pd.DataFrame, *then: str) -> pd.DataFrame:
@@ -137,10 +117,9 @@ def read_report_data(con: duckdb.DuckDBPyConnection, quarter: str) -> ReportData
     regions = by_indicator(regions.assign(_region=regions["region"].map(lambda r: region_rank.get(r, 9))), "_region")
     regions = regions.drop(columns="_region")
 
-    provinces = None
-    if "marts.province_quarter" in tables:
-        provinces = _frame(con, "select * from marts.province_quarter where quarter = ?", [quarter])
-        provinces = by_indicator(provinces, "province")
+    provinces = by_indicator(
+        _frame(con, "select * from marts.province_quarter where quarter = ?", [quarter]), "region", "province"
+    )
 
     ranking = _frame(
         con,
@@ -157,7 +136,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection, quarter: str) -> ReportData
     contributions = _frame(
         con,
         f"""
-        select c.*, p.park_name, p.short_name, p.province, p.region, f.value_ytd, f.yoy_ytd_pct
+        select c.*, p.park_name, p.short_name, p.province, p.region, f.yoy_ytd_pct
         from marts.park_growth_contribution as c
         {_PARK_NAMES}
         left join marts.fct_park_quarter as f using (park_id, quarter, indicator_code)
@@ -197,7 +176,7 @@ def read_report_data(con: duckdb.DuckDBPyConnection, quarter: str) -> ReportData
     park_values = _frame(
         con,
         f"""
-        select f.park_id, f.indicator_code, f.value_ytd, f.yoy_ytd_pct, f.quality_status,
+        select f.*,
             p.park_name, p.short_name, p.province, p.region
         from marts.fct_park_quarter as f
         {_PARK_NAMES}

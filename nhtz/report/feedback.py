@@ -1,40 +1,48 @@
 """The audit feedback workbook (审核反馈) the Torch Center sends back to the parks after a quarter's checks.
 
 It reads the working database: feedback belongs to the submissions as checked, and parks must hear about
-errors even when the quarter has not (yet) been published. One summary sheet lists every park with findings;
-each such park gets its own sheet with what to do per finding: 更正 (correct and resubmit) for errors, 说明
-(explain) for warnings.
+errors even when the quarter has not (yet) been published. A summary sheet lists every park with findings;
+each such park gets a sheet it can fill in and return: a header block (园区全称, 报告期, 反馈截止日期), then one
+row per finding with what to do (更正 for errors, 说明 for warnings) and two empty columns for the answer
+(更正值, 情况说明). A warning on the same value as an error (same park, quarter and indicator) is not a second
+question: it is folded into the error's row as a note. The deadline is `feedback_days` (nhtz.toml) days after
+the day the workbook is written, in Beijing time.
 """
 
-import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
 import duckdb
-import xlsxwriter
 
 from nhtz.db import connect
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label, require_quarter
+from nhtz.report.excel import LINE_HEIGHT, Book, Column, sheet_name, wrapped_lines
+from nhtz.report.numbers import BEIJING, beijing_time, chinese_date, column_kind
+from nhtz.report.output import make_folder, write_atomically
+from nhtz.report.wording import SEVERITY_WORDS, official_name, period_words
+from nhtz.settings import load_settings
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告"}
-ACTION_ZH = {"error": "更正：请核实后重新报送", "warning": "说明：请书面说明原因"}
-
-SUMMARY_COLUMNS = [("园区代码", 16), ("园区名称", 34), ("地区", 8), ("错误数", 8), ("警告数", 8), ("工作表", 16)]
-PARK_COLUMNS = [
-    ("审核规则", 22), ("严重程度", 10), ("指标", 22), ("数值", 14), ("单位", 12), ("审核说明", 50), ("处理要求", 26),
-]
+ACTION_WORDS = {"error": "更正：请核实后在“更正值”栏填写正确数值，并重新报送", "warning": "说明：请在“情况说明”栏说明原因"}
+INSTRUCTIONS = (
+    "错误：该数值未纳入任何汇总，请核实后在“更正值”栏填写正确数值并重新报送；"
+    "警告：数值已保留，请在“情况说明”栏说明原因。请在反馈截止日期前将本表返回火炬中心。"
+)
+SUMMARY_SHEET = "汇总"
 
 FINDINGS = """
 select
     findings.park_id,
-    coalesce(parks.park_name, findings.park_id) as park_name,
-    coalesce(parks.short_name, findings.park_id) as short_name,
+    parks.park_name,
+    parks.short_name,
     parks.region,
+    findings.indicator_code,
     findings.rule_id,
     findings.severity,
-    coalesce(indicators.name_zh, findings.indicator_code, '') as indicator_name,
+    coalesce(indicators.name_zh, findings.indicator_code, '全部指标') as indicator_name,
     findings.value,
     indicators.unit,
     findings.message
@@ -45,18 +53,57 @@ where findings.quarter = ?
 order by findings.park_id, findings.severity = 'error' desc, findings.rule_id, findings.indicator_code
 """
 
+SUMMARY_COLUMNS = [
+    Column("园区代码", "park_id", "text", 16),
+    Column("园区全称", "park_name", "text", 36),
+    Column("区域", "region", "text", 8),
+    Column("错误数", "n_error", "count", 8),
+    Column("警告数", "n_warning", "count", 8),
+    Column("工作表", "sheet", "text", 18),
+]
+PARK_COLUMNS = [
+    Column("序号", "number", "count", 5),
+    Column("级别", "severity_zh", "text", 6),
+    Column("审核规则", "rule_id", "text", 8),
+    Column("指标", "indicator_name", "text", 18),
+    Column("报送值", "value", lambda row: column_kind(row.get("unit")), 12),
+    Column("单位", "unit", "text", 10),
+    Column("审核说明", "message", "wrap", 46),
+    Column("处理要求", "action", "wrap", 26),
+    Column("更正值", "corrected_value", "answer", 12),
+    Column("情况说明", "explanation", "answer", 36),
+]
+# Chinese characters per printed line: the 审核说明 column (width 46), the header blocks merged over the other columns
+MESSAGE_CHARS_PER_LINE = 22
+SUMMARY_CHARS_PER_LINE = 38
+PARK_CHARS_PER_LINE = 80
+
 
 def _quiet(_: str) -> None:
     pass
 
 
-def _read_findings(home: Home, quarter: str) -> list[tuple]:
+@dataclass
+class ParkFeedback:
+    park_id: str
+    park_name: str
+    short_name: str
+    region: str
+    rows: list[dict] = field(default_factory=list)  # one per question asked, folded warnings inside
+    n_error: int = 0
+    n_warning: int = 0
+    sheet: str = ""
+
+
+def read_findings(home: Home, quarter: str) -> list[dict]:
     if not home.working_db.exists():
         raise NhtzError(f"no working database in {home.root}: land submissions and run `nhtz build` first")
     with connect(home.working_db, read_only=True) as con:
         try:
             require_quarter(con, quarter, "the built marts")
-            return con.execute(FINDINGS, [quarter]).fetchall()
+            cursor = con.execute(FINDINGS, [quarter])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
         except duckdb.Error as error:
             first_line = str(error).strip().splitlines()[0]
             raise NhtzError(
@@ -64,81 +111,117 @@ def _read_findings(home: Home, quarter: str) -> list[tuple]:
             ) from None
 
 
-def _sheet_name(short_name: str, taken: set[str]) -> str:
-    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique in the workbook."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", short_name)[:28] or "园区"
-    name, n = base, 2
-    while name in taken:
-        name, n = f"{base[:26]}_{n}", n + 1
-    taken.add(name)
-    return name
+def fold_findings(findings: list[dict]) -> list[ParkFeedback]:
+    """Findings grouped by park, a warning on a value that also has an error folded into the error's row.
+
+    The order within a park is the query's: errors first, then by rule. Parks with errors come first in the
+    result, then those with the most warnings.
+    """
+    parks: dict[str, ParkFeedback] = {}
+    for finding in findings:
+        park = parks.setdefault(
+            finding["park_id"],
+            ParkFeedback(
+                finding["park_id"],
+                official_name(finding["park_name"], finding["park_id"]),
+                finding["short_name"] or finding["park_id"],
+                finding["region"] or "",
+            ),
+        )
+        if finding["severity"] == "error":
+            park.n_error += 1
+        else:
+            park.n_warning += 1
+        same_value_error = next(
+            (
+                row for row in park.rows
+                if row["severity"] == "error" and finding["severity"] != "error"
+                and finding["indicator_code"] is not None and row["indicator_code"] == finding["indicator_code"]
+            ),
+            None,
+        )
+        if same_value_error is not None:
+            same_value_error["notes"].append(f"同一数值另有警告（{finding['rule_id']}）：{finding['message']}")
+            continue
+        park.rows.append({**finding, "notes": []})
+    for park in parks.values():
+        for number, row in enumerate(park.rows, start=1):
+            row["number"] = number
+            row["severity_zh"] = SEVERITY_WORDS.get(row["severity"], row["severity"])
+            row["action"] = ACTION_WORDS.get(row["severity"], ACTION_WORDS["warning"])
+            row["message"] = "\n".join([row["message"], *row["notes"]])
+    return sorted(parks.values(), key=lambda p: (-p.n_error, -p.n_warning, p.park_id))
 
 
-def _header(sheet, formats, columns) -> None:
-    for col, (title, width) in enumerate(columns):
-        sheet.write(0, col, title, formats["header"])
-        sheet.set_column(col, col, width)
-    sheet.freeze_panes(1, 0)
+def feedback_deadline(home: Home, today: date | None = None) -> date:
+    today = today or datetime.now(BEIJING).date()
+    return today + timedelta(days=load_settings(home).feedback_days)
+
+
+def _summary_sheet(book: Book, parks: list[ParkFeedback], header: list[tuple[str, str]], quarter: str) -> None:
+    width = len(SUMMARY_COLUMNS) - 1
+    table_row = len(header) + 2
+    sheet = book.sheet(SUMMARY_SHEET, header_rows=table_row + 1)
+    sheet.write(0, 0, "国家高新区统计数据审核反馈（汇总）", book.formats["title"])
+    book.pairs(sheet, 1, header, width, chars_per_line=SUMMARY_CHARS_PER_LINE)
+    rows = [
+        {"park_id": p.park_id, "park_name": p.park_name, "region": p.region, "n_error": p.n_error,
+         "n_warning": p.n_warning}
+        for p in parks
+    ]
+    book.table(sheet, table_row, SUMMARY_COLUMNS, rows)
+    for r, park in enumerate(parks, start=table_row + 1):
+        sheet.write_url(r, len(SUMMARY_COLUMNS) - 1, f"internal:'{park.sheet}'!A1", string=park.sheet)
+    if not parks:
+        sheet.write(table_row + 1, 0, f"{quarter} 无审核发现 (no findings)")
+
+
+def _park_sheet(book: Book, park: ParkFeedback, header: list[tuple[str, str]]) -> None:
+    pairs = [("园区全称", park.park_name), ("园区代码", park.park_id), *header]
+    table_row = len(pairs) + 2
+    sheet = book.sheet(park.sheet, header_rows=table_row + 1)
+    sheet.write(0, 0, "统计数据审核反馈表", book.formats["title"])
+    book.pairs(sheet, 1, pairs, len(PARK_COLUMNS) - 1, chars_per_line=PARK_CHARS_PER_LINE)
+    book.table(sheet, table_row, PARK_COLUMNS, park.rows)
+    for r, row in enumerate(park.rows, start=table_row + 1):
+        sheet.set_row(r, LINE_HEIGHT * wrapped_lines(row["message"], MESSAGE_CHARS_PER_LINE))
+
+
+def write_feedback_workbook(path: Path, quarter: str, parks: list[ParkFeedback], deadline: date) -> Path:
+    year, quarter_num = parse_quarter(quarter)
+    header = [
+        ("报告期", f"{quarter}（{period_words(year, quarter_num)}）"),
+        ("反馈截止日期", chinese_date(deadline)),
+        ("填报说明", INSTRUCTIONS),
+    ]
+    book = Book(path)
+    try:
+        taken = {SUMMARY_SHEET}
+        for park in parks:
+            park.sheet = sheet_name(park.short_name, taken)  # a tab, not running text: the short name fits
+        _summary_sheet(book, parks, [*header, ("生成时间", beijing_time(datetime.now(BEIJING)))], quarter)
+        for park in parks:
+            _park_sheet(book, park, header)
+    finally:
+        book.close()
+    return path
 
 
 def write_park_feedback(
-    home: Home, quarter: str, out_dir: Path | None = None, say: Callable[[str], None] = _quiet
+    home: Home,
+    quarter: str,
+    out_dir: Path | None = None,
+    say: Callable[[str], None] = _quiet,
+    today: date | None = None,
 ) -> Path:
     quarter = quarter_label(*parse_quarter(quarter))
-    rows = _read_findings(home, quarter)
-    folder = Path(out_dir) if out_dir else home.reports / quarter
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"审核反馈_{quarter}.xlsx"
-
-    parks: dict[str, dict] = {}
-    for park_id, park_name, short_name, region, *finding in rows:
-        park = parks.setdefault(
-            park_id, {"name": park_name, "short": short_name, "region": region or "", "findings": []}
-        )
-        park["findings"].append(finding)
-
-    workbook = xlsxwriter.Workbook(str(path))
-    formats = {
-        "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
-        "error": workbook.add_format({"font_color": "#C00000"}),
-        "number": workbook.add_format({"num_format": "#,##0.00"}),
-        "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-    }
-    summary = workbook.add_worksheet("汇总")
-    _header(summary, formats, SUMMARY_COLUMNS)
-    ordered = sorted(
-        parks.items(),
-        key=lambda item: (
-            -sum(f[1] == "error" for f in item[1]["findings"]),
-            -sum(f[1] == "warning" for f in item[1]["findings"]),
-            item[0],
-        ),
+    findings = read_findings(home, quarter)
+    parks = fold_findings(findings)
+    deadline = feedback_deadline(home, today)
+    folder = make_folder(Path(out_dir) if out_dir else home.reports / quarter)
+    path = write_atomically(
+        folder / f"审核反馈_{quarter}.xlsx", lambda temporary: write_feedback_workbook(temporary, quarter, parks, deadline)
     )
-    taken = {"汇总"}
-    for row, (park_id, park) in enumerate(ordered, start=1):
-        park["sheet"] = _sheet_name(park["short"], taken)
-        errors = sum(f[1] == "error" for f in park["findings"])
-        warnings = sum(f[1] == "warning" for f in park["findings"])
-        summary.write_row(row, 0, [park_id, park["name"], park["region"], errors, warnings])
-        summary.write_url(row, 5, f"internal:'{park['sheet']}'!A1", string=park["sheet"])
-    if not parks:
-        summary.write(1, 0, f"{quarter} 无审核发现 (no findings)")
-
-    for park_id, park in ordered:
-        sheet = workbook.add_worksheet(park["sheet"])
-        _header(sheet, formats, PARK_COLUMNS)
-        for row, (rule_id, severity, indicator, value, unit, message) in enumerate(park["findings"], start=1):
-            style = formats["error"] if severity == "error" else None
-            sheet.write(row, 0, rule_id, style)
-            sheet.write(row, 1, SEVERITY_ZH.get(severity, severity), style)
-            sheet.write(row, 2, indicator)
-            if value is None:
-                sheet.write_blank(row, 3, None)
-            else:
-                sheet.write_number(row, 3, value, formats["number"])
-            sheet.write(row, 4, unit or "")
-            sheet.write(row, 5, message, formats["wrap"])
-            sheet.write(row, 6, ACTION_ZH.get(severity, "说明"))
-    workbook.close()
-    say(f"park feedback for {quarter}: {len(parks)} parks with findings, {len(rows)} findings → {path}")
+    say(f"park feedback for {quarter}: {len(parks)} parks with findings, {len(findings)} findings, "
+        f"reply by {deadline.isoformat()} → {path}")
     return path

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from data_quality.feedback import write_park_feedback
+from nhtz.report.feedback import write_park_feedback
 from orchestration.defs.partitions import quarterly_partitions
 from orchestration.defs.publish.assets import SERVING_COPY, run_quarters
 from orchestration.defs.quality.checks import AUDIT_FINDINGS
