@@ -51,6 +51,6 @@ class Home:
 
 
 def resolve_home(home: str | os.PathLike | None = None) -> Home:
-    """`--home` wins, then NHTZ_HOME, then ./warehouse (CONTRACT.md)."""
+    """`--home` wins, then NHTZ_HOME, then ./warehouse (as `nhtz --help` says)."""
     chosen = home or os.environ.get("NHTZ_HOME") or DEFAULT_HOME
     return Home(Path(chosen).expanduser().resolve())

@@ -1,4 +1,4 @@
-"""Settings of one warehouse, from `HOME/nhtz.toml` when present; defaults are what DOMAIN.md says."""
+"""Settings of one warehouse, from `HOME/nhtz.toml` when present; defaults as docs/methodology.md describes them."""
 
 import tomllib
 from dataclasses import dataclass, fields

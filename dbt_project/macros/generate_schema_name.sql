@@ -1,4 +1,4 @@
-{# Schemas are named as CONTRACT.md publishes them (marts, audit, ...), not prefixed with the target schema. #}
+{# Schemas are named as they are published (marts, audit, ...; docs/architecture.md), not prefixed with the target schema. #}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}
         {{ target.schema }}

@@ -1,5 +1,5 @@
 -- Over the like-for-like parks, the parks' growth contributions (拉动, pp) add up to the national
--- like-for-like growth (DOMAIN.md). Any quarter and indicator where they do not is returned.
+-- like-for-like growth (docs/methodology.md). Any quarter and indicator where they do not is returned.
 with park_growth_contribution as (
 
     select * from {{ ref('park_growth_contribution') }}
