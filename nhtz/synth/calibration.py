@@ -116,10 +116,10 @@ PANDEMIC_EXPOSURE_SD = 0.35
 HARDEST_HIT = ("湖北省", 2.5)
 
 # Net profit: each park has its own margin on revenue, normal(7%, 2.5%); about one park in thirty is a loss-maker
-# (margin normal(-1%, 2%)); each quarter's margin moves by normal(0, 2 points), so some quarters lose money.
+# (margin normal(-1%, 2%)); each quarter's margin moves by normal(0, 1 point), so some quarters lose money.
 NET_MARGIN = (0.07, 0.025)
 LOSS_MAKERS = (0.03, -0.01, 0.02)  # (share of parks, margin mean, margin sd)
-MARGIN_NOISE_SD = 0.02
+MARGIN_NOISE_SD = 0.01
 
 # Stocks: (growth a year: mean, sd across parks; sd of the quarterly AR(1) wobble around the trend). No floor on a
 # park's growth and the wobble is persistent, so some parks shrink and some quarters fall.
@@ -127,8 +127,8 @@ STOCK_DYNAMICS = {
     "employees": (0.04, 0.03, 0.006),
     "invention_patents_owned": (0.14, 0.03, 0.005),
     "high_tech_enterprises": (0.13, 0.04, 0.02),
-    "tech_smes": (0.15, 0.05, 0.03),
-    "gazelle_enterprises": (0.08, 0.06, 0.05),
+    "tech_smes": (0.15, 0.04, 0.02),
+    "gazelle_enterprises": (0.08, 0.05, 0.04),
     "unicorn_enterprises": (0.05, 0.05, 0.05),
     "incubators": (0.06, 0.03, 0.02),
 }
