@@ -234,8 +234,14 @@ EXPECTED = {
         ("D", "2023Q1", "rd_intensity"): {"value_ytd": 5.0, "yoy_ytd_pct": None},  # 0.25 / 5; base 0 / 4 = 0
         ("D", "2023Q4", "employees"): {"value_ytd": 8000.0, "value_q": None},  # 0.8 万人
         ("D", "2023Q4", "energy_consumption"): {"value_ytd": 4.0},  # 40000 吨标准煤
-        ("D", "2023Q3", "revenue"): {"value_ytd": 45.0, "value_q": -5.0, "quality_status": "error"},
-        ("D", "2023Q3", "revenue_per_employee"): {"quality_status": "error"},  # its revenue is in error
+        # an error is never arithmetic: no single quarter on it, none after it, no growth on it as a base
+        ("D", "2023Q3", "revenue"): {"value_ytd": 45.0, "value_q": None, "yoy_ytd_pct": None, "quality_status": "error"},
+        ("D", "2023Q4", "revenue"): {  # 60 − 45 would use the error: null; YTD growth 60 / 80 − 1 = −25 % stands
+            "value_ytd": 60.0, "value_q": None, "yoy_ytd_pct": -25.0, "yoy_q_pct": None,
+            "quality_status": "derived_from_error",
+        },
+        # its revenue is in error: no ratio, the row says why
+        ("D", "2023Q3", "revenue_per_employee"): {"value_ytd": None, "quality_status": "derived_from_error"},
         ("D", "2023Q3", "gdp"): {"quality_status": "ok"},
         ("B", "2023Q4", "industrial_value_added"): {"value_ytd": 120.0, "quality_status": "error"},
         ("B", "2023Q4", "industrial_output"): {"value_ytd": 100.0, "quality_status": "ok"},
@@ -247,9 +253,12 @@ EXPECTED = {
     "findings": {
         ("D", "2023Q3", "revenue", "R01"),  # YTD 45 < 50
         ("B", "2023Q4", "industrial_value_added", "R02"),  # 120 > 100
-        ("B", "2023Q3", "revenue", "R05"),  # yoy 200 / 300 − 1 = −33.3 %
-        ("B", "2023Q4", "industrial_value_added", "R05"),  # yoy 120 / 40 − 1 = +200 %
-        ("A", "2023Q4", "energy_consumption", "R05"),  # yoy 19 / 10 − 1 = +90 %
+        # R05 judges a park against the quarter's national like-for-like growth, bound 30 points (+0.05 tolerance):
+        # B revenue 2023Q3 −33.3 % against 455 / 540 − 1 = −15.7 %: 17.6 points, no warning;
+        # B industrial_value_added 2023Q4 is an error: warnings are not judged on held-out values;
+        # energy 2023Q4 like-for-like (A, B, D): (19 + 16 + 4) / (10 + 16 + 4) − 1 = +30 %:
+        ("A", "2023Q4", "energy_consumption", "R05"),  # +90 %: 60 points away
+        # B and D (0 %) are exactly 30 points away: within the tolerance, no warning
         # no R06 (quarter_outlier): it needs 4 earlier single-quarter growth rates, and 2023 has at most 3
         ("B", "2023Q3", "revenue", "R07"),  # YTD 200 = 200
         ("C", "2023Q2", None, "R08"),

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.xdist_group("marts_core")
 
 CONTRACT_FCT_COLUMNS = [
     "park_id", "quarter", "year", "quarter_num", "indicator_code", "value_ytd", "value_q", "yoy_ytd_pct",
-    "yoy_q_pct", "price_basis", "revision_count", "quality_status",
+    "yoy_q_pct", "price_basis", "revision_count", "quality_status", "quarter_end", "yoy_ytd_pp",
+    "yoy_reported_real_pct", "two_year_avg_growth_pct", "kind", "quality_note",
 ]
 CONTRACT_AGGREGATE_COLUMNS = [
     "quarter", "indicator_code", "value_ytd", "value_q", "n_parks", "yoy_ytd_pct", "yoy_ytd_pct_lfl",
@@ -105,7 +106,7 @@ def test_values_are_converted_to_the_mart_unit(home):
     rows = query(
         home,
         "select park_id, indicator_code, quarter, value_ytd from marts.fct_park_quarter "
-        "where indicator_code in (select indicator_code from reference.indicators where kind <> 'ratio')",
+        "where indicator_code in (select indicator_code from reference.indicators where kind in ('flow', 'stock'))",
     )
     for row in rows:
         assert row["value_ytd"] == pytest.approx(YTD[(LETTER[row["park_id"]], row["indicator_code"], row["quarter"])])
@@ -122,11 +123,14 @@ def test_stocks_and_ratios_have_no_single_quarter_and_growth_is_nominal(home):
 
 
 def test_quality_status_counts(home):
-    # errors: D revenue 2023Q3 (YTD fell), D revenue_per_employee 2023Q3 (its component), B IVA 2023Q4 (part > whole)
-    # warnings: B revenue 2023Q3 (copied, yoy −33 %), A energy 2023Q4 (yoy +90 %)
+    # errors: D revenue 2023Q3 (YTD fell), B IVA 2023Q4 (part > whole)
+    # derived from an error: D revenue_per_employee 2023Q3 (its revenue), D revenue 2023Q4 (its single quarter
+    # would be 60 − 45); B's IVA 2023Q4 feeds no ratio and no later quarter of the fixture
+    # warnings: B revenue 2023Q3 (copied from Q2), A energy 2023Q4 (yoy +90 % against +30 % like-for-like)
     rows = query(home, "select quality_status, count(*) as n from marts.fct_park_quarter group by 1")
     counts = {r["quality_status"]: r["n"] for r in rows}
-    assert counts["error"] == 3
+    assert counts["error"] == 2
+    assert counts["derived_from_error"] == 2
     assert counts["warning"] == 2
 
 
@@ -183,6 +187,28 @@ def test_region_and_province_totals_add_up_to_national(home):
     assert {r["province"]: r["value_ytd"] for r in rows} == pytest.approx(
         {"福建省": 44.0, "广东省": 84.0, "湖北省": 24.0, "甘肃省": 20.0, "新疆维吾尔自治区": 44.0}
     )
+
+
+def test_single_quarter_growth_both_ways_and_percentage_points(home):
+    gdp = query(home, "select * from marts.national_quarter where quarter = '2023Q4' and indicator_code = 'gdp'")[0]
+    # single quarters 2023Q4: A 11 + B 21 + C 6 + D 5 + E 11 = 54 against 2022Q4: A 10 + B 20 + C 5 + D 4 = 39
+    assert gdp["yoy_q_pct"] == pytest.approx((54 / 39 - 1) * 100)
+    # like-for-like: A, B, C, D have a single quarter in both years: 43 against 39
+    assert (gdp["yoy_q_pct_lfl"], gdp["n_parks_q_lfl"]) == (pytest.approx((43 / 39 - 1) * 100), 4)
+    assert gdp["yoy_ytd_pp"] is None  # not a ratio
+    assert str(gdp["quarter_end"]) == "2023-12-31"
+    rd = query(home, "select * from marts.national_quarter where quarter = '2023Q4' and indicator_code = 'rd_intensity'")[0]
+    # 7.96 / 216 × 100 = 3.6852 % against 5.75 / 156 × 100 = 3.6859 %: −0.0007 points, never a relative "growth"
+    assert rd["yoy_ytd_pp"] == pytest.approx(7.96 / 216 * 100 - 5.75 / 156 * 100)
+    park = query(
+        home,
+        "select park_id, yoy_ytd_pp from marts.fct_park_quarter where quarter = '2023Q4' and indicator_code = 'rd_intensity'",
+    )
+    by_letter = {LETTER[r["park_id"]]: r["yoy_ytd_pp"] for r in park}
+    # A 2.2 / 44 = 5 % both years: 0 points; D 1.0 / 20 = 5 % against 0.95 / 16 = 5.9375 %: −0.9375 points
+    assert by_letter["A"] == pytest.approx(0.0, abs=1e-12)
+    assert by_letter["D"] == pytest.approx(-0.9375)
+    assert by_letter["E"] is None  # no 2022
 
 
 def test_published_columns_follow_the_contract_and_carry_chinese_docs(home):

@@ -94,7 +94,8 @@ growth_above as (
     from checked_values as checked
     where
         checked.rule_type = 'yoy_above'
-        and abs(checked.yoy_ytd_pct - coalesce(checked.national_yoy_ytd_pct_lfl, 0)) > coalesce(checked.threshold, 30)
+        and abs(checked.yoy_ytd_pct - coalesce(checked.national_yoy_ytd_pct_lfl, 0))
+        > coalesce(checked.threshold, 30) + checked.tolerance
 
 ),
 
