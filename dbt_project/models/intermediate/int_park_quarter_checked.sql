@@ -29,7 +29,35 @@ warned_values as (
 final as (
 
     select
-        park_quarter_values.*,
+        park_quarter_values.park_id,
+        park_quarter_values.quarter,
+        park_quarter_values.year,
+        park_quarter_values.quarter_num,
+        park_quarter_values.quarter_index,
+        park_quarter_values.quarter_end,
+        park_quarter_values.indicator_code,
+        park_quarter_values.kind,
+        park_quarter_values.value_ytd,
+        park_quarter_values.value_q,
+        park_quarter_values.previous_quarter_value_ytd,
+        park_quarter_values.last_year_value_ytd,
+        park_quarter_values.last_year_value_q,
+        park_quarter_values.two_years_ago_value_ytd,
+        park_quarter_values.yoy_ytd_pct,
+        park_quarter_values.yoy_q_pct,
+        park_quarter_values.yoy_ytd_pp,
+        park_quarter_values.two_year_avg_growth_pct,
+        park_quarter_values.price_basis,
+        park_quarter_values.numerator_code,
+        park_quarter_values.denominator_code,
+        park_quarter_values.numerator_ytd,
+        park_quarter_values.denominator_ytd,
+        park_quarter_values.multiplier,
+        park_quarter_values.revision_count,
+        park_quarter_values.is_error,
+        park_quarter_values.is_usable,
+        park_quarter_values.is_derived_from_error,
+        park_quarter_values.held_out_note,
         case
             when park_quarter_values.is_error then 'error'
             when park_quarter_values.is_derived_from_error then 'derived_from_error'
