@@ -20,11 +20,6 @@ def _park(truth: pd.DataFrame, park_id: str, code: str, quarter: str) -> float:
     return float(rows.value_ytd.iloc[0])
 
 
-def _like_for_like_growth(truth: pd.DataFrame, code: str, quarter: str, base: str) -> float:
-    wide = truth[truth.indicator_code == code].pivot(index="park_id", columns="quarter", values="value_ytd")[[base, quarter]].dropna()
-    return (wide[quarter].sum() / wide[base].sum() - 1) * 100
-
-
 def published_comparison(seed: int = 2024) -> pd.DataFrame:
     """One row per published figure: what it is, the published value, the generated value, the difference in %."""
     truth = synthetic_truth(seed, "2019Q1", "2026Q3")
@@ -49,7 +44,7 @@ def published_comparison(seed: int = 2024) -> pd.DataFrame:
         total, parks = _total(truth, code, quarter)
         add(label, "家" if code == "high_tech_enterprises" else "亿元", p[key], total, parks)
     add("GDP growth 2023 Q1–Q3, like for like", "%", p["gdp_2023_q1_q3_growth_pct"],
-        _like_for_like_growth(truth, "gdp", "2023Q3", "2022Q3"))
+        _growth(_year_to_date(truth, "gdp"), "2023Q3")[0])
     donghu = _park(truth, "wuhan_donghu", "gdp", "2021Q4")
     add("武汉东湖 GDP 2021", "亿元", 2401.0, donghu)
     add("武汉东湖 GDP growth 2021", "%", 16.8, (donghu / _park(truth, "wuhan_donghu", "gdp", "2020Q4") - 1) * 100)
@@ -67,6 +62,11 @@ def published_comparison(seed: int = 2024) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     table["parks"] = table["parks"].astype("Int64")
     return table
+
+
+def _year_to_date(truth: pd.DataFrame, code: str) -> pd.DataFrame:
+    """parks × quarters of value_ytd."""
+    return truth[truth.indicator_code == code].pivot(index="park_id", columns="quarter", values="value_ytd")
 
 
 def _single_quarters(truth: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -89,7 +89,7 @@ def truth_profile(seed: int = 2024, years: range = range(2019, 2026)) -> pd.Data
     """One row per year: GDP, quarter shares, single-quarter and year-to-date growth like for like with their spread
     across parks, parks falling, park-quarters with a loss, and how often stocks fall from one quarter to the next."""
     truth = synthetic_truth(seed, "2019Q1", f"{years[-1]}Q4")
-    ytd = truth[truth.indicator_code == "gdp"].pivot(index="park_id", columns="quarter", values="value_ytd")
+    ytd = _year_to_date(truth, "gdp")
     single = _single_quarters(truth, "gdp")
     profit = truth[truth.indicator_code == "net_profit"]
     indicators = load_base_indicators()
