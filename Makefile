@@ -29,9 +29,12 @@ bench: install
 lint: install
 	$(BIN)/sqlfluff lint dbt_project/models
 
-# The Dagster UI over the warehouse in $NHTZ_HOME (default ./warehouse), with orchestration/dagster.yaml's
-# one-writer limits in its own instance folder.
+# The Dagster UI (`dg dev`, http://localhost:$(DAGSTER_PORT)) over the warehouse in $NHTZ_HOME (default ./warehouse),
+# with orchestration/dagster.yaml's one-writer limits in its own instance folder. VIRTUAL_ENV tells dg which
+# environment is meant when .venv is not activated.
 NHTZ_DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+DAGSTER_PORT ?= 3000
 dagster: install
 	mkdir -p $(NHTZ_DAGSTER_HOME) && cp orchestration/dagster.yaml $(NHTZ_DAGSTER_HOME)/dagster.yaml
-	NHTZ_HOME="$${NHTZ_HOME:-$(CURDIR)/warehouse}" DAGSTER_HOME=$(NHTZ_DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions
+	NHTZ_HOME="$${NHTZ_HOME:-$(CURDIR)/warehouse}" DAGSTER_HOME=$(NHTZ_DAGSTER_HOME) VIRTUAL_ENV=$(abspath $(VENV)) \
+		$(BIN)/dg dev --port $(DAGSTER_PORT)

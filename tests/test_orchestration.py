@@ -1,4 +1,4 @@
-"""The Dagster code location: definitions, schedule, sensor, and one quarterly run end to end.
+"""The Dagster code location: definitions, partitions, schedule, sensors, and one quarterly run end to end.
 
 The end-to-end fixture is made here so that every expected number can be added up by hand: every park
 active at the quarter end (177 in 2023Q1, 178 after; numbered i = 1..178 in registry order) submits
@@ -14,6 +14,7 @@ import json
 import shutil
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
@@ -23,18 +24,28 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import SEEDS_DIR
-from orchestration.definitions import defs
+from nhtz.settings import Settings
+from orchestration.definitions import build_definitions
 from orchestration.defs.dbt.assets import dbt_failure_line
 from orchestration.defs.ingestion.assets import landed_submissions
 from orchestration.defs.ingestion.sensors import new_submission_sensor, new_submissions, submission_files
-from orchestration.defs.partitions import quarter_just_ended, today_in_beijing
+from orchestration.defs.partitions import (
+    partition_of_quarter,
+    quarter_just_ended,
+    quarter_of_partition,
+    quarterly_partitions,
+    today_in_beijing,
+)
 from orchestration.defs.quality.checks import FCT_PARK_QUARTER, publication_gate
 from orchestration.defs.report.assets import quarterly_report
 from orchestration.defs.resources import NhtzHomeResource
-from orchestration.defs.schedules import quarter_due, quarterly_schedule, run_day
+from orchestration.defs.schedules import run_day, schedule_crons
 
 SUM_1_TO_178 = 178 * 179 // 2  # 15931
 QUARTERS = [f"{year}Q{q}" for year in (2023, 2024) for q in (1, 2, 3, 4)]
+BEIJING = ZoneInfo("Asia/Shanghai")
+# the code location as it loads for a home without nhtz.toml
+defs = build_definitions()
 
 
 # --- the definitions -----------------------------------------------------------------------------------
@@ -69,16 +80,56 @@ def test_definitions_load_with_the_asset_graph_of_the_data_flow():
 
 def test_quarterly_job_is_partitioned_by_quarter_and_runs_one_writer_at_a_time():
     job = defs.resolve_job_def("quarterly_analysis")
-    keys = job.partitions_def.get_partition_keys()
-    assert keys[0] == "2019Q1"
-    assert keys[:5] == ["2019Q1", "2019Q2", "2019Q3", "2019Q4", "2020Q1"]
-    # up to the quarter Beijing is in today: 4 a year since 2019
-    today = today_in_beijing()
-    assert len(keys) == 4 * (today.year - 2019) + (today.month - 1) // 3 + 1
+    assert job.partitions_def == quarterly_partitions
+    keys = job.partitions_def.get_partition_keys(current_time=datetime(2024, 7, 1, tzinfo=BEIJING))
+    # 2019Q1 .. 2024Q2: 4 a year for five years and two more, each named by the quarter's first day
+    assert len(keys) == 22
+    assert keys[:3] == ["2019-01-01", "2019-04-01", "2019-07-01"]
+    assert keys[-1] == "2024-04-01"
     assert job.executor_def is dg.in_process_executor
     assert job.tags["nhtz/writer"] == "working_db"
     config = Path(__file__).parents[1] / "orchestration" / "dagster.yaml"
     assert "key: nhtz/writer" in config.read_text()
+
+
+# --- partitions: ended quarters only --------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("now", "last_quarter", "count"),
+    [
+        # December 2026: 2026Q4 is still going, so 2026Q3 is the last partition (2019Q1..2026Q3 = 31)
+        (datetime(2026, 12, 1, tzinfo=BEIJING), "2026Q3", 31),
+        (datetime(2026, 12, 31, 23, 59, tzinfo=BEIJING), "2026Q3", 31),
+        # at midnight Beijing time the quarter has ended: 2026Q4 is a partition from then on
+        (datetime(2027, 1, 1, tzinfo=BEIJING), "2026Q4", 32),
+        # 2026-12-31 16:00 UTC is already 2027-01-01 00:00 in Beijing
+        (datetime(2026, 12, 31, 16, 0, tzinfo=ZoneInfo("UTC")), "2026Q4", 32),
+        (datetime(2019, 4, 1, tzinfo=BEIJING), "2019Q1", 1),
+    ],
+)
+def test_partitions_end_with_the_last_ended_quarter(now, last_quarter, count):
+    keys = quarterly_partitions.get_partition_keys(current_time=now)
+    assert len(keys) == count
+    assert quarter_of_partition(keys[-1]) == last_quarter
+    assert quarter_of_partition(keys[0]) == "2019Q1"
+
+
+def test_no_partition_before_the_first_quarter_has_ended():
+    assert quarterly_partitions.get_partition_keys(current_time=datetime(2019, 3, 31, 23, tzinfo=BEIJING)) == []
+
+
+@pytest.mark.parametrize(
+    ("quarter", "key"),
+    [("2019Q1", "2019-01-01"), ("2024Q2", "2024-04-01"), ("2026Q3", "2026-07-01"), ("2026Q4", "2026-10-01")],
+)
+def test_a_partition_is_named_by_the_first_day_of_its_quarter(quarter, key):
+    assert partition_of_quarter(quarter) == key
+    assert quarter_of_partition(key) == quarter
+    window = quarterly_partitions.time_window_for_partition_key(key)
+    assert quarter_of_partition(window.start.strftime("%Y-%m-%d")) == quarter
+    # the window closes when the next quarter opens, at midnight Beijing time
+    assert (window.end - window.start).days in (90, 91, 92)
+    assert window.end.utcoffset().total_seconds() == 8 * 3600
 
 
 @pytest.mark.parametrize(
@@ -112,57 +163,88 @@ def test_quarter_just_ended(day, quarter):
     assert quarter_just_ended(day) == quarter
 
 
-@pytest.mark.parametrize(
-    ("day", "schedule_day", "due"),
-    [
-        (date(2026, 10, 25), 25, "2026Q3"),
-        (date(2026, 10, 24), 25, None),
-        (date(2026, 11, 25), 25, None),  # not a month after a quarter end
-        (date(2026, 10, 10), 10, "2026Q3"),
-        (date(2026, 4, 30), 31, "2026Q1"),  # April has 30 days: the 31st becomes the 30th
-        (date(2026, 1, 31), 31, "2025Q4"),
-    ],
-)
-def test_quarter_due(day, schedule_day, due):
-    assert quarter_due(day, schedule_day) == due
-
-
 @pytest.mark.parametrize("schedule_day", [0, 32, -5])
 def test_a_schedule_day_that_is_no_day_of_a_month_is_refused(schedule_day):
     with pytest.raises(NhtzError, match=f"schedule_day = {schedule_day}"):
         run_day(schedule_day, 2026, 10)
 
 
-def evaluate_schedule(home: Path, when: datetime):
-    context = dg.build_schedule_context(
-        scheduled_execution_time=when,
-        resources={"nhtz_home": NhtzHomeResource(home=str(home))},
-        repository_def=defs.get_repository_def(),
-    )
-    return list(quarterly_schedule.evaluate_tick(context).run_requests or [])
+@pytest.mark.parametrize(
+    ("schedule_day", "crons"),
+    [
+        (25, ["0 6 25 1,4,7,10 *"]),
+        (1, ["0 6 1 1,4,7,10 *"]),
+        (30, ["0 6 30 1,4,7,10 *"]),
+        # April has 30 days: the 31st becomes the 30th there
+        (31, ["0 6 31 1,7,10 *", "0 6 30 4 *"]),
+    ],
+)
+def test_the_cron_string_fires_on_the_configured_day_only(schedule_day, crons):
+    assert schedule_crons(schedule_day) == crons
+
+
+def test_the_schedule_shows_its_rule_and_is_off_by_default():
+    schedule = defs.resolve_schedule_def("quarterly_schedule")
+    assert schedule.cron_schedule == "0 6 25 1,4,7,10 *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    assert "Day 25 of the month after each quarter end" in schedule.description
+    assert "configurable: schedule_day in nhtz.toml" in schedule.description
+    assert "次月 25 日" in schedule.description
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+def test_the_configured_day_is_the_one_the_schedule_shows():
+    schedule = build_definitions(Settings(schedule_day=10)).resolve_schedule_def("quarterly_schedule")
+    assert schedule.cron_schedule == "0 6 10 1,4,7,10 *"
+    assert "Day 10 of the month after each quarter end" in schedule.description
+    last_day = build_definitions(Settings(schedule_day=31)).resolve_schedule_def("quarterly_schedule")
+    assert last_day.cron_schedule == ["0 6 31 1,7,10 *", "0 6 30 4 *"]
+    assert "Day 31 (30 in April)" in last_day.description
+
+
+def test_the_code_location_reads_the_day_and_automation_from_the_homes_settings(tmp_path, monkeypatch):
+    from orchestration.definitions import defs as load_code_location
+
+    (tmp_path / "nhtz.toml").write_text("schedule_day = 5\ndagster_automation = true\n")
+    monkeypatch.setenv("NHTZ_HOME", str(tmp_path))
+    loaded = load_code_location()
+    schedule = loaded.resolve_schedule_def("quarterly_schedule")
+    assert schedule.cron_schedule == "0 6 5 1,4,7,10 *"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert loaded.resolve_sensor_def("new_submission_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_automation_is_off_by_default():
+    assert defs.resolve_sensor_def("new_submission_sensor").default_status == dg.DefaultSensorStatus.STOPPED
+    assert defs.resolve_schedule_def("quarterly_schedule").default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+def test_automation_must_be_true_or_false():
+    with pytest.raises(NhtzError, match="dagster_automation = 'yes' in nhtz.toml is not true or false"):
+        build_definitions(Settings(dagster_automation="yes"))
+
+
+def evaluate_schedule(when: datetime):
+    context = dg.build_schedule_context(scheduled_execution_time=when, repository_def=defs.get_repository_def())
+    return list(defs.resolve_schedule_def("quarterly_schedule").evaluate_tick(context).run_requests or [])
 
 
 @pytest.mark.parametrize(
-    ("when", "quarter"),
-    [(datetime(2026, 10, 25, 6, 0), "2026Q3"), (datetime(2025, 1, 25, 6, 0), "2024Q4")],
+    ("when", "quarter", "key"),
+    [
+        (datetime(2026, 10, 25, 6, 0, tzinfo=BEIJING), "2026Q3", "2026-07-01"),
+        (datetime(2025, 1, 25, 6, 0, tzinfo=BEIJING), "2024Q4", "2024-10-01"),
+        # a time without a zone is Beijing time, the schedule's own
+        (datetime(2024, 4, 25, 6, 0), "2024Q1", "2024-01-01"),
+    ],
 )
-def test_schedule_runs_the_just_ended_quarter_on_the_25th(tmp_path, when, quarter):
-    requests = evaluate_schedule(tmp_path, when)
-    assert [r.partition_key for r in requests] == [quarter]
+def test_schedule_runs_the_just_ended_quarter(when, quarter, key):
+    requests = evaluate_schedule(when)
+    assert [r.partition_key for r in requests] == [key]
     assert requests[0].run_key == f"scheduled-{quarter}"
-
-
-def test_schedule_skips_other_days_and_follows_the_configured_day(tmp_path):
-    assert evaluate_schedule(tmp_path, datetime(2026, 10, 24, 6, 0)) == []
-    context = dg.build_schedule_context(
-        scheduled_execution_time=datetime(2026, 10, 24, 6, 0),
-        resources={"nhtz_home": NhtzHomeResource(home=str(tmp_path))},
-    )
-    skip = quarterly_schedule.evaluate_tick(context).skip_message
-    assert "2026-10-24 is not the run day (day 25" in skip
-    (tmp_path / "nhtz.toml").write_text("schedule_day = 10\n")
-    assert [r.partition_key for r in evaluate_schedule(tmp_path, datetime(2026, 10, 10, 6, 0))] == ["2026Q3"]
-    assert evaluate_schedule(tmp_path, datetime(2026, 10, 25, 6, 0)) == []
+    assert requests[0].tags["nhtz/quarter"] == quarter
+    # the quarter it runs is one Dagster offers as a partition at that time
+    assert key == quarterly_partitions.get_partition_keys(current_time=when.replace(tzinfo=BEIJING))[-1]
 
 
 # --- the landing sensor --------------------------------------------------------------------------------
@@ -171,7 +253,7 @@ def evaluate_sensor(home: Path, cursor: str | None):
     context = dg.build_sensor_context(
         cursor=cursor, resources={"nhtz_home": NhtzHomeResource(home=str(home))}, definitions=defs
     )
-    result = new_submission_sensor.evaluate_tick(context)
+    result = new_submission_sensor().evaluate_tick(context)
     return result, context.cursor
 
 
@@ -195,7 +277,9 @@ def test_sensor_runs_when_a_new_submission_arrives_and_skips_otherwise(tmp_path)
     arrived, cursor = evaluate_sensor(tmp_path, cursor)
     assert len(arrived.run_requests) == 1
     request = arrived.run_requests[0]
-    assert request.partition_key == quarter_just_ended(today_in_beijing())
+    quarter = quarter_just_ended(today_in_beijing())
+    assert request.partition_key == partition_of_quarter(quarter)
+    assert request.tags["nhtz/quarter"] == quarter
     assert request.tags["nhtz/new_files"] == "1"
     assert sorted(json.loads(cursor)) == ["dalian_2024Q2.csv", "lanzhou/lanzhou_2024Q2.csv"]
 
@@ -231,7 +315,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "submissions"
 
 def land_once(home: Path):
     result = dg.materialize(
-        [landed_submissions], resources={"nhtz_home": NhtzHomeResource(home=str(home))}, partition_key="2024Q2"
+        [landed_submissions], resources={"nhtz_home": NhtzHomeResource(home=str(home))}, partition_key="2024-04-01"
     )
     return {name: value.value for name, value in result.asset_materializations_for_node("landed_submissions")[0].metadata.items()}
 
@@ -262,7 +346,7 @@ def test_an_error_for_people_fails_the_step_with_its_one_line(tmp_path):
     result = dg.materialize(
         [quarterly_report],
         resources={"nhtz_home": NhtzHomeResource(home=str(tmp_path))},
-        partition_key="2024Q4",
+        partition_key="2024-10-01",
         raise_on_error=False,
     )
     assert not result.success
@@ -319,7 +403,7 @@ def quarterly_run(tmp_path_factory):
     result = dg.materialize(
         [*defs.assets, *defs.asset_checks],
         resources={**defs.resources, "nhtz_home": NhtzHomeResource(home=str(home.root))},
-        tags={"dagster/asset_partition_range_start": "2024Q3", "dagster/asset_partition_range_end": "2024Q4"},
+        tags={"dagster/asset_partition_range_start": "2024-07-01", "dagster/asset_partition_range_end": "2024-10-01"},
         selection=dg.AssetSelection.all(),
     )
     return home, rows_written, result
@@ -388,7 +472,7 @@ def test_a_failing_gate_stops_publication(quarterly_run):
     result = dg.materialize(
         [*defs.assets, *defs.asset_checks],
         resources={**defs.resources, "nhtz_home": NhtzHomeResource(home=str(home.root))},
-        partition_key="2024Q4",
+        partition_key="2024-10-01",
         selection=dg.AssetSelection.checks(publication_gate) | dg.AssetSelection.assets("serving_copy"),
         raise_on_error=False,
     )

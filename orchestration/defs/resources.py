@@ -23,6 +23,10 @@ class NhtzHomeResource(dg.ConfigurableResource):
     def get_home(self) -> Home:
         return resolve_home(self.home).ensure()
 
+    def find_home(self) -> Home:
+        """The home as it is, without making its folders: for what only looks."""
+        return resolve_home(self.home)
+
 
 @contextmanager
 def failures_for_people():

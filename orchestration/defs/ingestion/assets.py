@@ -45,6 +45,6 @@ def landed_submissions(context: dg.AssetExecutionContext, nhtz_home: NhtzHomeRes
         results = land_paths(home, [home.landing], say=context.log.info)
     refused = [r for r in results if r.status == "refused"]
     for result in refused:
-        # a refused file lands nothing and stops nothing: the other files and the run go on (DOMAIN.md)
+        # a refused file lands nothing and stops nothing: the other files and the run go on (docs/methodology.md)
         context.log.warning(result.describe())
     return dg.MaterializeResult(metadata=landing_metadata(results))

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.automation import sensor_status
 from orchestration.defs.jobs import quarterly_analysis_job
-from orchestration.defs.partitions import quarter_just_ended, today_in_beijing
+from orchestration.defs.partitions import partition_of_quarter, partition_tags, quarter_just_ended, today_in_beijing
 from orchestration.defs.resources import NhtzHomeResource
 
 SUBMISSION_SUFFIXES = {".csv", ".xlsx", ".xls"}
@@ -34,13 +35,7 @@ def new_submissions(seen: dict[str, str], current: dict[str, str]) -> list[str]:
     return sorted(name for name, signature in current.items() if seen.get(name) != signature)
 
 
-@dg.sensor(
-    job=quarterly_analysis_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="落地文件夹出现新的或修改过的报送文件时，对刚结束的季度运行一次季度分析。",
-)
-def new_submission_sensor(context: dg.SensorEvaluationContext, nhtz_home: NhtzHomeResource):
+def watch_landing(context: dg.SensorEvaluationContext, nhtz_home: NhtzHomeResource):
     landing = nhtz_home.get_home().landing
     current = submission_files(landing)
     if context.cursor is None:
@@ -57,6 +52,21 @@ def new_submission_sensor(context: dg.SensorEvaluationContext, nhtz_home: NhtzHo
     context.log.info(f"{len(arrived)} new submission file(s): {', '.join(arrived[:10])}")
     return dg.RunRequest(
         run_key=f"landing-{batch}",
-        partition_key=quarter,
-        tags={"nhtz/trigger": "new_submissions", "nhtz/new_files": str(len(arrived))},
+        partition_key=partition_of_quarter(quarter),
+        tags={"nhtz/trigger": "new_submissions", "nhtz/new_files": str(len(arrived)), **partition_tags(quarter)},
     )
+
+
+def new_submission_sensor(automation: bool = False) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="new_submission_sensor",
+        job=quarterly_analysis_job,
+        minimum_interval_seconds=60,
+        # off unless nhtz.toml says dagster_automation = true (orchestration/defs/automation.py)
+        default_status=sensor_status(automation),
+        description="落地文件夹出现新的或修改过的报送文件时，对刚结束的季度运行一次季度分析。",
+    )
+    def _new_submission_sensor(context: dg.SensorEvaluationContext, nhtz_home: NhtzHomeResource):
+        return watch_landing(context, nhtz_home)
+
+    return _new_submission_sensor

@@ -4,7 +4,7 @@ import dagster as dg
 
 from nhtz.publish import publish
 from orchestration.defs.dbt.assets import nhtz_dbt_models
-from orchestration.defs.partitions import quarterly_partitions
+from orchestration.defs.partitions import quarterly_partitions, run_quarters
 from orchestration.defs.quarter_facts import quarter_facts
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 
@@ -17,11 +17,6 @@ SERVING_COPY = dg.AssetKey("serving_copy")
 class PublishConfig(dg.Config):
     allow_partial: bool = False
     """Publish even when fewer active parks reported than the minimum share (nhtz.toml `min_coverage`)."""
-
-
-def run_quarters(context: dg.AssetExecutionContext) -> list[str]:
-    """The quarters of this run: one, or every quarter of a backfill range run at once."""
-    return list(context.partition_keys)
 
 
 @dg.asset(

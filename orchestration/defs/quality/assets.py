@@ -3,8 +3,8 @@
 import dagster as dg
 
 from nhtz.report.feedback import write_park_feedback
-from orchestration.defs.partitions import quarterly_partitions
-from orchestration.defs.publish.assets import SERVING_COPY, run_quarters
+from orchestration.defs.partitions import quarterly_partitions, run_quarters
+from orchestration.defs.publish.assets import SERVING_COPY
 from orchestration.defs.quality.checks import AUDIT_FINDINGS
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 

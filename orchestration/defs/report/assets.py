@@ -3,8 +3,8 @@
 import dagster as dg
 
 from nhtz.report import write_report
-from orchestration.defs.partitions import quarterly_partitions
-from orchestration.defs.publish.assets import SERVING_COPY, run_quarters
+from orchestration.defs.partitions import quarterly_partitions, run_quarters
+from orchestration.defs.publish.assets import SERVING_COPY
 from orchestration.defs.quarter_facts import quarter_facts
 from orchestration.defs.resources import NhtzHomeResource, failures_for_people
 
