@@ -222,8 +222,9 @@ def _two_year_average(fact: dict) -> str:
     return f"，两年平均{growth(fact['two_year_avg_growth_pct'])}"
 
 
-def _change(fact: dict) -> str:
-    """`，同比增长7.1%` for amounts and counts, `，比上年同期提高0.10个百分点` for ratios; nothing without a base."""
+def _change(fact: dict, single_quarter: str = "") -> str:
+    """`，同比增长7.1%` for amounts and counts, `，比上年同期提高0.10个百分点` for ratios; nothing without a base.
+    `single_quarter` (`（其中三季度当季增长6.2%）`) goes right after the growth it belongs to."""
     if fact["kind"] == "ratio":
         change = fact.get("yoy_ytd_pp")
         if is_missing(change):
@@ -232,7 +233,7 @@ def _change(fact: dict) -> str:
         return "，与上年同期持平" if words == "持平" else f"，比上年同期{words}"
     if is_missing(fact["yoy_ytd_pct"]):
         return ""
-    return f"，同比{growth(fact['yoy_ytd_pct'])}{_two_year_average(fact)}"
+    return f"，同比{growth(fact['yoy_ytd_pct'])}{single_quarter}{_two_year_average(fact)}"
 
 
 def _has_no_base(fact: dict) -> bool:
@@ -260,7 +261,7 @@ def _lead_sentence(fact: dict, facts: dict) -> str:
         if not is_missing(fact["yoy_ytd_pct"]):
             text += f"，按全部报送园区计算{growth(fact['yoy_ytd_pct'])}{_two_year_average(fact)}"
         return text
-    return text + _change(fact) + _single_quarter(fact, quarter_num, like_for_like=False)
+    return text + _change(fact, _single_quarter(fact, quarter_num, like_for_like=False))
 
 
 def _paragraph(opening: str, parts: list[str], facts: list[dict]) -> str:
