@@ -1,20 +1,48 @@
-"""Read-only queries on the serving database, as `nhtz sql` and BI users run them."""
+"""Read-only queries on the serving database, as `nhtz sql` and BI users run them.
+
+`nhtz sql` is read-only in fact, not only by the database file's mode (docs/bi.md):
+- the serving database is opened read-only with a locked-down DuckDB configuration (no file system or network
+  access beyond the database itself, no extension installing or loading, and the configuration locked so that
+  nothing can `SET` it back);
+- the query is parsed by DuckDB itself and must be exactly one statement of an allowed kind (SELECT and WITH,
+  EXPLAIN of one, DESCRIBE, SHOW, SUMMARIZE, PRAGMA table_info); everything else is refused before it runs.
+"""
 
 import csv
 import io
 import json
+import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 
-from nhtz.db import connect
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 
 FORMATS = ("table", "csv", "json")
+
+# DuckDB settings of every connection `nhtz sql` opens; BI tools are given the same (docs/bi.md).
+# lock_configuration comes last: once it is set, no statement can change the ones before it.
+LOCKED_DOWN_CONFIG = {
+    "enable_external_access": False,  # no read_text/read_csv/read_parquet/COPY/ATTACH on any path
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+# DESCRIBE, SHOW and SUMMARIZE parse as SELECT statements; PRAGMA and EXPLAIN need a second look.
+READ_ONLY_PRAGMAS = ("table_info", "show_tables", "show_tables_expanded")
+ALLOWED_KINDS = "SELECT, WITH, EXPLAIN, DESCRIBE, SHOW, SUMMARIZE or PRAGMA table_info"
+_LEADING_COMMENTS = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+_PRAGMA_NAME = re.compile(r"pragma\s+(\w+)", re.IGNORECASE)
+_EXPLAINED = re.compile(r"explain\s+(?:analy[sz]e\s+)?(.*)", re.IGNORECASE | re.DOTALL)
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
 @dataclass(frozen=True)
@@ -23,20 +51,95 @@ class QueryResult:
     rows: list[tuple]
 
 
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
+
+
+def _statement_text(statement) -> str:
+    """The statement as written, without the comments before it."""
+    return _LEADING_COMMENTS.sub("", statement.query).strip()
+
+
+def _first_word(statement) -> str:
+    words = _statement_text(statement).split(None, 1)
+    return words[0].upper() if words else statement.type.name
+
+
+def refuse_unless_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
+    """NhtzError naming what was refused, unless `query` is exactly one read-only statement."""
+    try:
+        statements = con.extract_statements(query)
+    except duckdb.Error as error:
+        raise NhtzError(f"query failed: {_first_line(error)}") from None
+    if len(statements) != 1:
+        kinds = ", ".join(_first_word(s) for s in statements) or "nothing"
+        raise NhtzError(f"refused: `nhtz sql` runs exactly one statement, got {len(statements)} ({kinds})")
+    statement = statements[0]
+    if not _is_read_only(con, statement):
+        raise NhtzError(
+            f"refused: {_first_word(statement)} is not a read-only query; `nhtz sql` runs one {ALLOWED_KINDS}"
+        )
+
+
+def _is_read_only(con: duckdb.DuckDBPyConnection, statement) -> bool:
+    kind = statement.type
+    if kind == duckdb.StatementType.SELECT:
+        return True
+    if kind == duckdb.StatementType.PRAGMA:
+        # `import database` is a PRAGMA too: only the catalogue pragmas, by name
+        name = _PRAGMA_NAME.match(_statement_text(statement))
+        return name is not None and name.group(1).lower() in READ_ONLY_PRAGMAS
+    if kind == duckdb.StatementType.EXPLAIN:
+        # EXPLAIN ANALYZE runs what it explains: it must explain a query
+        explained = _EXPLAINED.match(_statement_text(statement))
+        if explained is None:
+            return False
+        try:
+            inner = con.extract_statements(explained.group(1))
+        except duckdb.Error:
+            return False
+        return len(inner) == 1 and inner[0].type == duckdb.StatementType.SELECT
+    return False
+
+
+def lock_holder_message(path: Path, error: Exception) -> str | None:
+    """DuckDB names the process holding the write lock: say who it is, in one line."""
+    holder = _LOCK_HOLDER.search(str(error))
+    if holder is None:
+        return None
+    return (
+        f"the serving database {path} is locked: process {holder['pid']} ({holder['program']}) opened it "
+        "for writing; readers can open it again when that process closes it (BI tools must open it read-only)"
+    )
+
+
+@contextmanager
+def open_serving_db(path: Path):
+    """A read-only, locked-down connection to the serving database; always closed."""
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=dict(LOCKED_DOWN_CONFIG))
+    except duckdb.Error as error:
+        message = lock_holder_message(path, error) or f"cannot open the serving database {path}: {_first_line(error)}"
+        raise NhtzError(message) from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def run_query(home: Home, query: str) -> QueryResult:
     if not home.serving_db.exists():
         raise NhtzError(f"nothing is published yet in {home.root}: run `nhtz demo` or `nhtz run QUARTER` first")
-    # A read-only connection is what makes the query read-only: DuckDB refuses writes on it.
-    with connect(home.serving_db, read_only=True) as con:
+    with open_serving_db(home.serving_db) as con:
+        refuse_unless_read_only(con, query)
         try:
             cursor = con.execute(query)
+            if cursor.description is None:
+                return QueryResult([], [])
+            columns = [d[0] for d in cursor.description]
+            return QueryResult(columns, cursor.fetchall())
         except duckdb.Error as error:
-            first_line = str(error).strip().splitlines()[0]
-            raise NhtzError(f"query failed: {first_line}") from None
-        if cursor.description is None:
-            return QueryResult([], [])
-        columns = [d[0] for d in cursor.description]
-        return QueryResult(columns, cursor.fetchall())
+            raise NhtzError(f"query failed: {_first_line(error)}") from None
 
 
 def _plain(value):

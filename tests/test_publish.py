@@ -1,11 +1,12 @@
 """Publication: refusals, atomic replacement, Parquet copies, and what readers see while it happens.
 
-The reliability tests run on the shared hand-made warehouse (`tests/marts_fixture.py`), built once and copied
-per test: five parks report, so coverage at 2023Q4 is 5 of the 178 active parks. Tests whose subject is not
-coverage lower the minimum in the home's nhtz.toml. The serving database is compared before and after by a
-snapshot of every mart read with plain SQL here, never through the code under test.
+The reliability tests run on the shared hand-made warehouse (`tests/marts_fixture.py`), built and checked once
+(`tests/serving_fixture.py`) and copied per test: five parks report, so coverage at 2023Q4 is 5 of the 178 active
+parks. Tests whose subject is not coverage lower the minimum in the home's nhtz.toml. The serving database is
+compared before and after by a snapshot of every mart read with plain SQL here, never through the code under test.
 """
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -23,16 +24,22 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from data_quality.feedback import write_park_feedback
 from data_quality.gate import check
-from marts_fixture import add_observations, build_fixture_home, make_fixture_home
+from marts_fixture import add_observations, make_fixture_home
 from nhtz import state
 from nhtz.build import build
 from nhtz.cli import app
 from nhtz.db import connect
 from nhtz.errors import GateFailed, NhtzError
 from nhtz.home import Home
-from nhtz.publish import publish
+from nhtz.publish import PUBLISHED_AUDIT_TABLES, publish
+from nhtz.report.feedback import write_park_feedback
+pytest.register_assert_rewrite("serving_fixture")  # before its import: its asserts report values
+from serving_fixture import XDIST_GROUP, allow_any_coverage, copy_home, file_digests
+
+# the shared built and checked warehouse (fixture checked_home): built once per worker
+pytest_plugins = ["serving_fixture"]
+pytestmark = pytest.mark.xdist_group(XDIST_GROUP)
 
 ACTIVE_PARKS_2023Q4 = 178  # the registry's national zones at 2023-12-31
 REPORTING_PARKS_2023Q4 = 5  # A..E of the fixture
@@ -63,25 +70,18 @@ def scalar(db: Path, sql: str):
         con.close()
 
 
-def allow_any_coverage(home: Home) -> Home:
-    (home.root / "nhtz.toml").write_text("min_coverage = 0.0\n", encoding="utf-8")
-    return home
-
-
-@pytest.fixture(scope="module")
-def checked_home(tmp_path_factory) -> Home:
-    home = build_fixture_home(tmp_path_factory.mktemp("built"))
-    result = check(home)
-    assert result.passed, result.describe()
-    return home
-
-
 @pytest.fixture
 def home(checked_home, tmp_path) -> Home:
     """A private copy of the built and checked home; copy2 keeps the file times the gate's records rely on."""
-    root = tmp_path / "home"
-    shutil.copytree(checked_home.root, root, symlinks=True)
-    return Home(root)
+    return copy_home(checked_home, tmp_path / "home")
+
+
+def parquet_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet"))
+
+
+def shown_version(home: Home) -> int:
+    return json.loads((home.parquet_dir / "manifest.json").read_text(encoding="utf-8"))["publish_id"]
 
 
 def test_coverage_below_minimum_refuses_and_allow_partial_publishes(home):
@@ -114,17 +114,17 @@ def test_cli_publish_refusal_is_one_line_and_exit_1(home):
     assert scalar(home.serving_db, "select count(*) from marts.dim_park") == 178
 
 
-def test_publish_writes_every_mart_and_the_findings_as_parquet(home):
+def test_publish_writes_every_published_table_as_parquet(home):
     allow_any_coverage(home)
     publish(home)
-    assert home.parquet_dir.is_symlink()
-    files = sorted(p.name for p in home.parquet_dir.iterdir())
+    assert home.parquet_dir.is_dir() and not home.parquet_dir.is_symlink()
+    files = [p.name for p in parquet_files(home.parquet_dir)]
     con = duckdb.connect(str(home.serving_db), read_only=True)
     try:
         marts = [t for (t,) in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
         ).fetchall()]
-        assert files == sorted([f"marts.{t}.parquet" for t in marts] + ["audit.findings.parquet"])
+        assert files == sorted([f"marts.{t}.parquet" for t in marts] + [f"audit.{t}.parquet" for t in PUBLISHED_AUDIT_TABLES])
         for name in files:
             table = name.removesuffix(".parquet")
             in_parquet = con.execute(f"select count(*) from read_parquet('{home.parquet_dir / name}')").fetchall()[0][0]
@@ -139,12 +139,12 @@ def test_publishing_twice_gives_identical_marts(home):
     first = publish(home)
     snapshot_first = marts_snapshot(home.serving_db)
     parquet_first = {p.name: scalar(home.serving_db, f"select count(*) from read_parquet('{p}')")
-                     for p in home.parquet_dir.iterdir()}
+                     for p in parquet_files(home.parquet_dir)}
     second = publish(home)
     assert (first.publish_id, second.publish_id) == (1, 2)
     assert marts_snapshot(home.serving_db) == snapshot_first
     assert {p.name: scalar(home.serving_db, f"select count(*) from read_parquet('{p}')")
-            for p in home.parquet_dir.iterdir()} == parquet_first
+            for p in parquet_files(home.parquet_dir)} == parquet_first
     assert scalar(home.serving_db, "select publish_id from audit.publication") == 2
 
 
@@ -155,8 +155,10 @@ def test_old_parquet_versions_are_pruned(home):
     versions = sorted(p.name for p in (home.serving_dir / "parquet_versions").iterdir())
     # the current version and the two before it
     assert versions == ["000002", "000003", "000004"]
-    assert os.readlink(home.parquet_dir) == "parquet_versions/000004"
-    assert not list(home.serving_dir.glob(".nhtz.duckdb.*"))
+    assert shown_version(home) == 4
+    assert sorted(p.name for p in home.serving_dir.iterdir()) == [
+        ".publish.lock", "nhtz.duckdb", "parquet", "parquet_versions"
+    ]
 
 
 def test_gate_failure_blocks_publication_and_keeps_the_serving_copy(home):
@@ -357,3 +359,154 @@ def test_a_second_publication_at_the_same_time_is_refused(home):
         fcntl.flock(held, fcntl.LOCK_UN)
     assert not home.serving_db.exists()
     assert publish(home).publish_id == 1
+
+
+# --- faults: a full disk, interrupted publications ------------------------------------------------------------
+
+
+def serving_listing(home: Home) -> list[str]:
+    return sorted(str(p.relative_to(home.serving_dir)) for p in home.serving_dir.rglob("*"))
+
+
+def published_digests(home: Home) -> dict[str, str]:
+    """What readers open: the serving database and the files of serving/parquet."""
+    files = [home.serving_db, *sorted(home.parquet_dir.iterdir())]
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def a_dead_pid() -> int:
+    """The id of a process that has finished."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_what_interrupted_publications_left_is_removed_by_the_next(home):
+    allow_any_coverage(home)
+    publish(home)  # version 1, shown by serving/parquet
+    serving, dead = home.serving_dir, a_dead_pid()
+    left = {
+        f".nhtz.duckdb.2.{dead}.tmp": b"\0" * 4096,  # the temporary copy of a killed publication
+        f".nhtz.duckdb.2.{dead}.tmp.wal": b"\0" * 16,
+        f".nhtz.duckdb.3.{os.getpid()}.tmp": b"x",  # a live process's, but older than the lock (made an hour ago)
+    }
+    for name, content in left.items():
+        (serving / name).write_bytes(content)
+    hour_ago = time.time() - 3600
+    os.utime(serving / f".nhtz.duckdb.3.{os.getpid()}.tmp", (hour_ago, hour_ago))
+    staged = serving / f".parquet.2.{dead}.tmp"  # a Parquet folder that was being put in place
+    staged.mkdir()
+    (staged / "marts.dim_park.parquet").write_bytes(b"PAR1")
+    half = serving / "parquet_versions" / "000002"  # a version folder half-written: no manifest
+    half.mkdir()
+    (half / "marts.dim_park.parquet").write_bytes(b"PAR1 and then the process was killed")
+    (serving / "notes.txt").write_text("not ours: kept", encoding="utf-8")
+
+    said = []
+    result = publish(home, say=said.append)
+
+    assert result.publish_id == 2
+    assert sorted(p.name for p in serving.iterdir()) == [
+        ".publish.lock", "nhtz.duckdb", "notes.txt", "parquet", "parquet_versions"
+    ]
+    assert sorted(p.name for p in (serving / "parquet_versions").iterdir()) == ["000001", "000002"]
+    # 000002 is now the complete version this publication wrote, not the half-written one
+    assert b"killed" not in (half / "marts.dim_park.parquet").read_bytes()
+    assert json.loads((half / "manifest.json").read_text(encoding="utf-8"))["publish_id"] == 2
+    assert shown_version(home) == 2
+    assert scalar(home.serving_db, "select publish_id from audit.publication") == 2
+    removed = next(line for line in said if line.startswith("removed what interrupted publications left"))
+    for name in [*left, staged.name, "parquet_versions/000002"]:
+        assert name in removed
+
+
+PUBLISH_KILLED_WHILE_WRITING_PARQUET = """
+import sys, time
+from pathlib import Path
+import nhtz.publish
+from nhtz.home import Home
+
+def write_some_then_hang(con, table, docs, destination, publish_id):
+    destination.write_bytes(b"PAR1")
+    print("writing", flush=True)
+    time.sleep(600)
+
+nhtz.publish.write_documented_parquet = write_some_then_hang
+nhtz.publish.publish(Home(Path(sys.argv[1])))
+"""
+
+
+def test_a_publication_killed_half_way_is_cleaned_up_by_the_next(home):
+    allow_any_coverage(home)
+    publish(home)
+    before = published_digests(home)
+    child = subprocess.Popen(
+        [sys.executable, "-c", PUBLISH_KILLED_WHILE_WRITING_PARQUET, str(home.root)],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1],
+    )
+    assert child.stdout.readline().strip() == "writing"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    left = serving_listing(home)
+    assert f".nhtz.duckdb.2.{child.pid}.tmp" in left and "parquet_versions/000002" in left
+    assert published_digests(home) == before  # what readers see did not move
+
+    assert publish(home).publish_id == 2
+    assert not [name for name in serving_listing(home) if str(child.pid) in name]
+    assert shown_version(home) == 2
+
+
+def test_a_full_disk_during_publication_is_one_line_and_leaves_the_previous_version(home, monkeypatch):
+    allow_any_coverage(home)
+    publish(home)
+    before, listing = file_digests(home), serving_listing(home)
+
+    def disk_full(working_db, target, tables):
+        target.write_bytes(b"\0" * 65536)  # part of the copy made it to disk
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+
+    monkeypatch.setattr("nhtz.publish.copy_published_tables", disk_full)
+    outcome = CliRunner().invoke(app, ["publish", "--home", str(home.root)])
+
+    assert outcome.exit_code == 1
+    assert "Traceback" not in outcome.output
+    errors = [line for line in outcome.output.splitlines() if line.startswith("nhtz: error")]
+    assert errors == [
+        f"nhtz: error: cannot publish: No space left on device: {home.serving_dir}/.nhtz.duckdb.2.{os.getpid()}.tmp; "
+        "nothing was published and the serving copy is unchanged"
+    ]
+    assert file_digests(home) == before
+    assert serving_listing(home) == listing
+    assert shown_version(home) == 1
+    assert scalar(home.serving_db, "select publish_id from audit.publication") == 1
+
+
+def test_an_io_error_while_writing_parquet_removes_the_half_written_version(home, monkeypatch):
+    import nhtz.publish
+
+    allow_any_coverage(home)
+    publish(home)
+    before, listing = file_digests(home), serving_listing(home)
+    write_table = nhtz.publish.write_documented_parquet
+    written = []
+
+    def fails_on_the_third_table(con, table, docs, destination, publish_id):
+        written.append(table)
+        if len(written) == 3:
+            destination.write_bytes(b"PAR1")
+            raise duckdb.IOException(f'IO Error: Could not write file "{destination}": No space left on device')
+        return write_table(con, table, docs, destination, publish_id)
+
+    monkeypatch.setattr("nhtz.publish.write_documented_parquet", fails_on_the_third_table)
+    with pytest.raises(NhtzError) as failed:
+        publish(home)
+    version_dir = home.serving_dir / "parquet_versions" / "000002"
+    assert str(failed.value) == (
+        f'cannot publish: IO Error: Could not write file "{version_dir / (written[2] + ".parquet")}": '
+        "No space left on device; nothing was published and the serving copy is unchanged"
+    )
+    assert file_digests(home) == before
+    assert serving_listing(home) == listing
+
+    monkeypatch.setattr("nhtz.publish.write_documented_parquet", write_table)
+    assert publish(home).publish_id == 2  # the failed attempt used up no version number
