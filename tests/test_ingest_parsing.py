@@ -83,15 +83,30 @@ def test_parse_number_reads_numbers_as_written(cell, expected):
     assert parse_number(cell) == expected
 
 
-@pytest.mark.parametrize("cell", ["—", "-", "--", "——", "", "  ", "/", None, float("nan")])
+@pytest.mark.parametrize("cell", ["—", "-", "--", "——", "", "  ", "/", None])
 def test_parse_number_treats_dashes_and_blanks_as_missing(cell):
     assert parse_number(cell) is None
 
 
-@pytest.mark.parametrize("cell", ["abc", "1,2", "12%", "1.2.3", "inf", "nan", "约100", True])
+@pytest.mark.parametrize("cell", ["abc", "1,2", "12%", "1.2.3", "约100", True])
 def test_parse_number_refuses_what_is_not_a_number(cell):
-    with pytest.raises(BadNumber):
+    with pytest.raises(BadNumber, match="is not a number"):
         parse_number(cell)
+
+
+@pytest.mark.parametrize(
+    "cell", ["inf", "-inf", "nan", "NaN", "Infinity", "1e400", "-1e400", "１e400", float("nan"), float("inf"), 10**400]
+)
+def test_parse_number_refuses_what_is_not_finite(cell):
+    # NaN is not a blank and infinity is not a figure: both are bad cells, never missing and never landed
+    with pytest.raises(BadNumber, match="is not a finite number"):
+        parse_number(cell)
+
+
+def test_parse_number_keeps_the_largest_doubles_and_drops_the_sign_of_zero():
+    assert parse_number("1e308") == 1e308
+    assert parse_number(" -1.5e308 ") == -1.5e308
+    assert str(parse_number("-0")) == "0.0" and str(parse_number(-0.0)) == "0.0"
 
 
 @pytest.mark.parametrize(

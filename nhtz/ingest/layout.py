@@ -4,9 +4,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from nhtz.errors import RefusedFile
-from nhtz.ingest.cells import BadNumber, cell_text, is_blank, normalise_text, parse_number
+from nhtz.ingest.cells import BadNumber, cell_problem, cell_text, is_blank, normalise_text, parse_number, shown
 from nhtz.ingest.periods import UnknownPeriod, parse_period
-from nhtz.ingest.readers import SheetTable
+from nhtz.ingest.readers import SheetTable, column_letter
 from nhtz.ingest.reference import Indicator, Reference, header_key, split_unit
 
 HEADER_SCAN_ROWS = 10
@@ -19,6 +19,20 @@ PERIOD_HEADERS = {header_key(h) for h in ("统计期", "报告期", "统计时�
 INDICATOR_HEADERS = {header_key(h) for h in ("指标", "指标名称", "indicator", "indicator name")}
 VALUE_HEADERS = {header_key(h) for h in ("数值", "值", "指标值", "value")}
 UNIT_HEADERS = {header_key(h) for h in ("单位", "计量单位", "unit")}
+ROLE_HEADERS = (
+    ("park", PARK_HEADERS),
+    ("park_id", PARK_ID_HEADERS),
+    ("period", PERIOD_HEADERS),
+    ("indicator", INDICATOR_HEADERS),
+    ("value", VALUE_HEADERS),
+    ("unit", UNIT_HEADERS),
+)
+ROLE_NAMES = {"park": "park", "park_id": "park code", "period": "period", "indicator": "indicator", "value": "value",
+              "unit": "unit"}
+# No header and no park name is longer: a longer cell is not compared with spellings or searched for a park.
+LONGEST_NAME = 200
+# How much of a long cell the quarantine's raw row keeps: enough for a person to find the row.
+RAW_CELL_CHARS = 200
 
 
 @dataclass
@@ -51,6 +65,7 @@ class Observation:
     value: float
     unit: str
     label: str  # the column (wide) or indicator cell (long) it came from
+    column: int | None = None  # 0-based column of a wide table's indicator column
 
 
 @dataclass
@@ -76,27 +91,40 @@ class SourceRow:
         self.errors.append(f"{where}: {why}")
 
 
-def _roles(row: list) -> dict[str, int]:
-    """Which columns of a candidate header row are the park, period, long-layout columns (first of each wins)."""
-    roles: dict[str, int] = {}
+def _header_like(cell) -> bool:
+    """A cell that could be a header: text, and short (a pasted page is not compared with header spellings)."""
+    return isinstance(cell, str) and 0 < len(cell) <= LONGEST_NAME and not is_blank(cell)
+
+
+def _all_roles(row: list) -> dict[str, list[int]]:
+    """Every column of a candidate header row that is a park, period or long-layout column, by role."""
+    roles: dict[str, list[int]] = {}
     for index, cell in enumerate(row):
-        key = header_key(split_unit(cell)[0]) if not is_blank(cell) else ""
-        for role, names in (
-            ("park", PARK_HEADERS),
-            ("park_id", PARK_ID_HEADERS),
-            ("period", PERIOD_HEADERS),
-            ("indicator", INDICATOR_HEADERS),
-            ("value", VALUE_HEADERS),
-            ("unit", UNIT_HEADERS),
-        ):
-            if key in names and role not in roles:
-                roles[role] = index
+        if not _header_like(cell):
+            continue
+        key = header_key(split_unit(cell)[0])
+        for role, names in ROLE_HEADERS:
+            if key in names:
+                roles.setdefault(role, []).append(index)
     return roles
 
 
+def _column_named(index: int, labels: list[str]) -> str:
+    return f"{column_letter(index)} {shown(labels[index], 40)}"
+
+
+def _refuse_repeated_roles(header: list, index: int, roles: dict[str, list[int]], long_layout: bool) -> None:
+    """Two park (or period, …) columns: every row would be read by guessing which one counts, so none is."""
+    labels = [cell_text(c) for c in header]
+    for role, columns in roles.items():
+        if len(columns) > 1 and (long_layout or role not in ("indicator", "value")):
+            named = ", ".join(_column_named(column, labels) for column in columns)
+            raise RefusedFile(f"two {ROLE_NAMES[role]} columns in the header (row {index + 1}: {named}): keep one")
+
+
 def _cells_shown(row: list) -> str:
-    shown = [cell_text(c) for c in row if not is_blank(c)]
-    return ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
+    cells = [shown(cell_text(c), 40) for c in row if not is_blank(c)]
+    return ", ".join(cells[:10]) + (", ..." if len(cells) > 10 else "")
 
 
 def plan_table(table: SheetTable, reference: Reference) -> TablePlan:
@@ -104,11 +132,13 @@ def plan_table(table: SheetTable, reference: Reference) -> TablePlan:
     scanned = table.rows[:HEADER_SCAN_ROWS]
     best: tuple[int, int, dict] | None = None
     for index, row in enumerate(scanned):
-        roles = _roles(row)
+        all_roles = _all_roles(row)
+        roles = {role: columns[0] for role, columns in all_roles.items()}
         has_park = "park" in roles or "park_id" in roles
         if has_park and "period" in roles:
+            _refuse_repeated_roles(row, index, all_roles, long_layout="indicator" in roles and "value" in roles)
             return _plan_from_header(table, index, roles, reference)
-        score = len(roles) + sum(1 for c in row if not is_blank(c) and reference.indicator_for(split_unit(c)[0]))
+        score = len(roles) + sum(1 for c in row if _header_like(c) and reference.indicator_for(split_unit(c)[0]))
         if best is None or score > best[0]:
             best = (score, index, roles)
     filled = [(i, row) for i, row in enumerate(scanned) if sum(not is_blank(c) for c in row) >= 2]
@@ -140,20 +170,33 @@ def _plan_from_header(table: SheetTable, index: int, roles: dict[str, int], refe
     for column, label in enumerate(labels):
         if column in roles.values() or not label:
             continue
-        name, unit = split_unit(label)
-        indicator = reference.indicator_for(name)
+        name, unit = split_unit(label) if len(label) <= LONGEST_NAME else (label, None)
+        indicator = reference.indicator_for(name) if len(label) <= LONGEST_NAME else None
         if indicator is None:
-            ignored.append(label)
+            ignored.append(shown(label, 40))
         elif indicator.kind == "ratio":
             plan.notes.append(f"column {label} ignored: {indicator.name_zh} is derived from its components, never landed")
         else:
             plan.columns.append(IndicatorColumn(column, label, indicator, unit))
     if ignored:
-        plan.notes.append(f"columns not indicators, ignored: {', '.join(ignored)}")
+        more = f", ... ({len(ignored)} in all)" if len(ignored) > 10 else ""
+        plan.notes.append(f"columns not indicators, ignored: {', '.join(ignored[:10])}{more}")
     if not plan.columns:
         raise RefusedFile(f"no indicator column in the header (row {index + 1}: {_cells_shown(header)})")
+    _note_repeated_indicators(plan)
     _apply_unit_row(table, plan, reference)
     return plan
+
+
+def _note_repeated_indicators(plan: TablePlan) -> None:
+    """Two columns of one indicator (two spellings, or two units) are read both: a row lands when they agree."""
+    by_code: dict[str, list[IndicatorColumn]] = {}
+    for column in plan.columns:
+        by_code.setdefault(column.indicator.code, []).append(column)
+    for code, columns in by_code.items():
+        if len(columns) > 1:
+            named = " and ".join(_column_named(c.index, plan.labels) for c in columns)
+            plan.notes.append(f"columns {named} both give {code}: a row lands when they agree, else it is quarantined")
 
 
 def _apply_unit_row(table: SheetTable, plan: TablePlan, reference: Reference) -> None:
@@ -190,6 +233,7 @@ def _period_text(cell) -> str:
 def read_rows(table: SheetTable, plan: TablePlan, reference: Reference) -> list[SourceRow]:
     """Every data row below the header, parsed; blank rows and note rows (no period, no value) are not read."""
     value_columns = [c.index for c in plan.columns] if plan.layout == "wide" else [plan.value]
+    read_columns = _read_columns(plan)
     rows = []
     for index in range(plan.first_data_index, len(table.rows)):
         cells = table.rows[index]
@@ -198,6 +242,9 @@ def read_rows(table: SheetTable, plan: TablePlan, reference: Reference) -> list[
         if is_blank(_cell(cells, plan.period)) and all(_is_missing(_cell(cells, i)) for i in value_columns):
             continue
         row = SourceRow(sheet=table.sheet, row_number=index + 1, cells=cells, labels=plan.labels)
+        if _unreadable_cells(row, cells, read_columns):
+            rows.append(row)  # quarantined for the cells no value can come from; nothing else is guessed
+            continue
         _read_park(row, cells, plan, reference)
         _read_period(row, cells, plan)
         if plan.layout == "wide":
@@ -208,6 +255,22 @@ def read_rows(table: SheetTable, plan: TablePlan, reference: Reference) -> list[
     return rows
 
 
+def _read_columns(plan: TablePlan) -> list[tuple[int, str]]:
+    """(column, header) of every column a row is read from; other columns (序号, 备注) are never looked at."""
+    keys = [plan.park, plan.park_id, plan.period, plan.unit, plan.indicator, plan.value]
+    columns = [c for c in keys if c is not None] + [c.index for c in plan.columns]
+    return [(column, plan.labels[column] or f"column {column + 1}") for column in sorted(set(columns))]
+
+
+def _unreadable_cells(row: SourceRow, cells: list, read_columns: list[tuple[int, str]]) -> bool:
+    """Fail the row for every read cell no value can come from (Excel error, uncalculated formula, too long)."""
+    for column, label in read_columns:
+        problem = cell_problem(_cell(cells, column))
+        if problem:
+            row.fail(f"{label} ({column_letter(column)}{row.row_number})", problem)
+    return bool(row.errors)
+
+
 def _is_missing(cell) -> bool:
     try:
         return parse_number(cell) is None
@@ -215,13 +278,19 @@ def _is_missing(cell) -> bool:
         return False
 
 
+def _raw_text(cell) -> str:
+    text = _period_text(cell)
+    return text if len(text) <= RAW_CELL_CHARS else shown(text, RAW_CELL_CHARS)
+
+
 def _raw_row(labels: list[str], cells: list) -> dict:
     raw = {}
     for index, cell in enumerate(cells):
         label = labels[index] if index < len(labels) and labels[index] else f"column {index + 1}"
+        label = shown(label, RAW_CELL_CHARS)
         if label in raw:
             label = f"{label} ({index + 1})"
-        raw[label] = _period_text(cell)
+        raw[label] = _raw_text(cell)
     return raw
 
 
@@ -232,6 +301,9 @@ def _read_park(row: SourceRow, cells: list, plan: TablePlan, reference: Referenc
         row.fail(None, "no park name")
         return
     row.park_name_raw = cell_text(source)
+    if len(row.park_name_raw) > LONGEST_NAME:
+        row.fail(plan.labels[column], f"no park has a name this long ({shown(row.park_name_raw)})")
+        return
     if header_key(row.park_name_raw) in TOTAL_ROW_NAMES:
         row.fail(plan.labels[column], f"a total row ({row.park_name_raw}), not a park: totals are computed from the parks")
         return
@@ -250,11 +322,14 @@ def _read_period(row: SourceRow, cells: list, plan: TablePlan) -> None:
         row.fail(plan.labels[plan.period], str(error))
 
 
-def _add_value(row: SourceRow, label: str, cell, indicator: Indicator, unit: str | None, reference: Reference) -> None:
+def _add_value(
+    row: SourceRow, label: str, cell, indicator: Indicator, unit: str | None, reference: Reference,
+    column: int | None = None,
+) -> None:
     try:
         value = parse_number(cell)
     except BadNumber as error:
-        row.fail(label, f"{str(error)!r} is not a number")
+        row.fail(label, str(error))
         return
     if value is None:
         return
@@ -266,7 +341,7 @@ def _add_value(row: SourceRow, label: str, cell, indicator: Indicator, unit: str
     if value < 0 and not indicator.can_be_negative:
         row.fail(label, f"negative {indicator.code} ({cell_text(cell)}): {indicator.name_zh} cannot be negative")
         return
-    row.values.append(Observation(indicator.code, value, unit, label))
+    row.values.append(Observation(indicator.code, value, unit, label, column))
 
 
 def _read_wide_values(row: SourceRow, cells: list, plan: TablePlan, reference: Reference) -> None:
@@ -279,7 +354,7 @@ def _read_wide_values(row: SourceRow, cells: list, plan: TablePlan, reference: R
         # A unit column in a wide table speaks for the columns it can measure (万元 for money, not for counts).
         if unit is None and row_unit and reference.mart_unit_of[row_unit] == column.indicator.unit:
             unit = row_unit
-        _add_value(row, column.label, _cell(cells, column.index), column.indicator, unit, reference)
+        _add_value(row, column.label, _cell(cells, column.index), column.indicator, unit, reference, column.index)
 
 
 def _read_long_value(row: SourceRow, cells: list, plan: TablePlan, reference: Reference) -> None:

@@ -5,7 +5,7 @@ The zone survey reports flows cumulatively from January, so every label means "J
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from nhtz.ingest.cells import normalise_text
@@ -41,6 +41,10 @@ _FORMS: list[tuple[re.Pattern, callable]] = [
     (re.compile(r"^(\d{4})年(?:全年|度|年报|年快报)?$"), lambda y: (y, 12)),
 ]
 
+# Excel counts days from 1899-12-30; 1990-01-01 to 2100-12-31 are serials 32874 to 73415.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_SERIALS = range(32874, 73416)
+
 _NOT_FROM_JANUARY = re.compile(rf"^(\d{{4}})年(\d{{1,2}})月?[{_DASHES}]+(\d{{1,2}})月$")
 
 
@@ -50,6 +54,10 @@ def parse_period(label) -> tuple[int, int]:
         return label.year, label.month
     if isinstance(label, float) and label.is_integer():
         label = int(label)
+    if isinstance(label, int) and label in _EXCEL_SERIALS:
+        # A date cell that lost its date format shows as a bare number: say so rather than guess the period.
+        shown_as = (_EXCEL_EPOCH + timedelta(days=label)).isoformat()
+        raise UnknownPeriod(f"unknown period label '{label}' (an Excel date serial for {shown_as}? format the cell as a date)")
     return _parse_period_text(str(label) if label is not None else "")
 
 
