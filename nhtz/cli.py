@@ -136,11 +136,19 @@ def synth(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Submission files or folders of them.")],
     home: HomeOption = None,
+    new_vintage: Annotated[
+        bool,
+        typer.Option(
+            "--new-vintage",
+            help="Land these files again as a new vintage even if their content landed before "
+            "(to restore values after a wrong correction).",
+        ),
+    ] = False,
 ):
     """Land submission files in the working database; print rows read / landed / quarantined per file."""
     from nhtz.ingest import land_paths
 
-    results = land_paths(resolve_home(home), paths, say=say)
+    results = land_paths(resolve_home(home), paths, say=say, new_vintage=new_vintage)
     for result in results:
         typer.echo(result.describe())
     refused = [r for r in results if r.status == "refused"]

@@ -2,9 +2,12 @@
 
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -15,8 +18,9 @@ from nhtz import state
 from nhtz.db import connect, ensure_landing_tables
 from nhtz.errors import NhtzError, RefusedFile
 from nhtz.home import Home
+from nhtz.ingest.readers import MAX_FILE_BYTES, first_line, too_large_line
 from nhtz.ingest.reference import Reference, load_reference
-from nhtz.ingest.submission import ParsedFile, parse_submission, submission_files
+from nhtz.ingest.submission import ParsedFile, Submission, parse_submission, submission_files
 
 _TEXT, _INT = pa.string(), pa.int32()
 # What varies from row to row; the file's lineage (file_id, file_name, content_hash, vintage, time) is added in SQL.
@@ -25,6 +29,8 @@ OBSERVATION_SCHEMA = pa.schema([
     ("period_year", _INT), ("period_month", _INT), ("indicator_code", _TEXT), ("value", pa.float64()), ("unit", _TEXT),
 ])
 QUARANTINE_SCHEMA = pa.schema([("sheet", _TEXT), ("row_number", _INT), ("reason", _TEXT), ("raw", _TEXT)])
+# Files held parsed at once: the one being written and the one being read meanwhile.
+READ_AHEAD = 2
 
 
 def _quiet(_: str) -> None:
@@ -111,7 +117,7 @@ def _write_file(con, result: FileResult, path: Path, content_hash: str, parsed: 
     try:
         con.execute(
             "insert into audit.ingest_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [file_id, result.file_name, str(path.resolve()), content_hash, parsed.file_format, parsed.encoding,
+            [file_id, result.file_name, os.path.abspath(path), content_hash, parsed.file_format, parsed.encoding,
              parsed.layout, result.rows_read, result.rows_landed, result.rows_quarantined, result.status,
              result.message or None, at],
         )
@@ -121,7 +127,10 @@ def _write_file(con, result: FileResult, path: Path, content_hash: str, parsed: 
             _insert(con, _INSERT_QUARANTINE, _quarantine_frame(parsed), lineage)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # the database dropped the transaction itself (a failed write invalidates it): nothing to undo
         raise
 
 
@@ -130,17 +139,17 @@ class LandingState:
     """What one landing run knows about the database: the next file_id (= vintage) and the hashes landed."""
 
     next_file_id: int
-    landed_hashes: set[str]
+    landed_hashes: dict[str, str]  # content hash → name of the latest file that landed it
     refused_hashes: set[str]
 
     @classmethod
     def read(cls, con) -> "LandingState":
         next_file_id = con.execute("select coalesce(max(file_id), 0) + 1 from audit.ingest_log").fetchone()[0]
-        logged = con.execute("select content_hash, status from audit.ingest_log").fetchall()
+        logged = con.execute("select content_hash, status, file_name from audit.ingest_log order by file_id").fetchall()
         return cls(
             next_file_id,
-            {h for h, status in logged if status == "landed"},
-            {h for h, status in logged if status == "refused"},
+            {h: name for h, status, name in logged if status == "landed"},
+            {h for h, status, _ in logged if status == "refused"},
         )
 
 
@@ -155,36 +164,75 @@ class ReadSubmission:
     refusal: str | None = None
 
 
-def read_submission(path: Path, file_name: str, reference: Reference, landed_hashes: set[str]) -> ReadSubmission:
-    """Read and parse a file unless its content has landed already (then there is nothing to parse)."""
+def _hash_of_text(text: str) -> str:
+    """The log's key of a file that was not read (a link not followed, a file that cannot be opened)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unread(submission: Submission, refusal: str, key: str) -> ReadSubmission:
+    return ReadSubmission(submission.path, submission.name, _hash_of_text(key), refusal=refusal)
+
+
+def read_submission(
+    submission: Submission, reference: Reference, landed_hashes: frozenset[str], new_vintage: bool = False
+) -> ReadSubmission:
+    """Read and parse a file unless its content has landed already (then there is nothing to parse).
+
+    Whatever goes wrong while reading one file refuses that file with one line, and the run goes on.
+    """
+    if submission.refusal is not None:
+        return _unread(submission, submission.refusal, f"{submission.refusal} {submission.path}")
+    path = submission.path
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            with path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            return ReadSubmission(path, submission.name, digest, refusal=too_large_line(path.stat().st_size))
         content = path.read_bytes()
     except OSError as error:
-        raise NhtzError(f"{file_name}: cannot read the file ({error.strerror})") from None
-    read = ReadSubmission(path, file_name, hashlib.sha256(content).hexdigest())
-    if read.content_hash in landed_hashes:
+        return _unread(submission, f"cannot read the file ({error.strerror or first_line(error)})", f"unreadable {path}")
+    read = ReadSubmission(path, submission.name, hashlib.sha256(content).hexdigest())
+    if read.content_hash in landed_hashes and not new_vintage:
         return read
     try:
         read.parsed = parse_submission(path, content, reference)
     except RefusedFile as refusal:
         read.refusal = str(refusal)
+    except MemoryError:
+        read.refusal = "too large: the file does not fit in memory"
+    except Exception as error:  # a reader's failure on a hostile file refuses that file, never the run
+        read.refusal = f"could not be read ({type(error).__name__}: {first_line(error)})"
     return read
 
 
-def write_submission(con, read: ReadSubmission, landing: LandingState) -> FileResult:
+def _land_in_transaction(con, result: FileResult, read: ReadSubmission, parsed: ParsedFile) -> None:
+    """Write one file; a full disk or any other write failure is one line naming the file, nothing half-landed."""
+    try:
+        _write_file(con, result, read.path, read.content_hash, parsed)
+    except (duckdb.Error, OSError) as error:
+        raise NhtzError(
+            f"{read.file_name}: cannot write to the working database ({first_line(error)}); "
+            "nothing of this file landed, the files before it did"
+        ) from None
+
+
+def write_submission(con, read: ReadSubmission, landing: LandingState, new_vintage: bool = False) -> FileResult:
     """Land a read file (or log its refusal, or skip it when its content has landed before)."""
-    if read.content_hash in landing.landed_hashes:
+    landed_before = landing.landed_hashes.get(read.content_hash)
+    if landed_before is not None and not new_vintage:
         return FileResult(read.file_name, "skipped", message="already landed (same content)")
     if read.refusal is not None:
         result = FileResult(read.file_name, "refused", message=read.refusal)
         # The same unreadable file left in the landing folder is refused again on every run, but logged once.
         if read.content_hash not in landing.refused_hashes:
             result.file_id = landing.next_file_id
-            _write_file(con, result, read.path, read.content_hash, ParsedFile())
+            _land_in_transaction(con, result, read, ParsedFile())
             landing.next_file_id += 1
             landing.refused_hashes.add(read.content_hash)
         return result
     parsed = read.parsed
+    if landed_before is not None:
+        parsed.notes.insert(0, f"landed again as a new vintage (same content as {landed_before})")
     quarantined = sum(1 for row in parsed.rows if row.errors)
     result = FileResult(
         read.file_name,
@@ -197,15 +245,36 @@ def write_submission(con, read: ReadSubmission, landing: LandingState) -> FileRe
         message="; ".join(parsed.notes),
         file_id=landing.next_file_id,
     )
-    _write_file(con, result, read.path, read.content_hash, parsed)
+    _land_in_transaction(con, result, read, parsed)
     landing.next_file_id += 1
-    landing.landed_hashes.add(read.content_hash)
+    landing.landed_hashes[read.content_hash] = read.file_name
     return result
 
 
-def land_file(con, path: Path, file_name: str, reference: Reference, landing: LandingState) -> FileResult:
+def land_file(
+    con, path: Path, file_name: str, reference: Reference, landing: LandingState, new_vintage: bool = False
+) -> FileResult:
     """Land one submission file on an open connection (see land_paths for the usual way in)."""
-    return write_submission(con, read_submission(path, file_name, reference, landing.landed_hashes), landing)
+    read = read_submission(Submission(path, file_name), reference, frozenset(landing.landed_hashes), new_vintage)
+    return write_submission(con, read, landing, new_vintage)
+
+
+def _record_landing(home: Home, results: list[FileResult]) -> None:
+    """The run record `nhtz status` and the gate read; a full disk here is one line, the files above stay landed."""
+    try:
+        state.save(
+            home,
+            state.IngestRecord(
+                at=state.now_utc(),
+                files=len(results),
+                landed=sum(r.status == "landed" for r in results),
+                skipped=sum(r.status == "skipped" for r in results),
+                refused=sum(r.status == "refused" for r in results),
+                rows_quarantined=sum(r.rows_quarantined for r in results),
+            ),
+        )
+    except OSError as error:
+        raise NhtzError(f"{home.state}: cannot record the landing run ({error.strerror}); the files above landed") from None
 
 
 def land_paths(
@@ -213,11 +282,15 @@ def land_paths(
     paths: Iterable[Path],
     say: Callable[[str], None] = _quiet,
     reference: Reference | None = None,
+    new_vintage: bool = False,
 ) -> list[FileResult]:
     """Land files and folders of submissions in landing order; one FileResult per submission file.
 
     Files are read and parsed one ahead in a second thread while the previous one is written: parsing is
     Python, writing mostly waits on DuckDB and the disk, so the two overlap. Writes stay in landing order.
+
+    `new_vintage` lands every file again as a new vintage even when its content has landed before (to restore
+    values after a wrong correction); without it, content that has landed is skipped.
     """
     files = submission_files(paths)
     reference = reference or load_reference()
@@ -227,24 +300,29 @@ def land_paths(
             ensure_landing_tables(con)
             landing = LandingState.read(con)
             already_landed = frozenset(landing.landed_hashes)
-            reads = [reader.submit(read_submission, path, name, reference, already_landed) for path, name in files]
+            to_read = iter(files)
+            reads: deque[Future] = deque()
+
+            def read_next() -> None:
+                # At most READ_AHEAD files are held parsed at a time: memory stays that of a few files.
+                for submission in islice(to_read, READ_AHEAD - len(reads)):
+                    reads.append(reader.submit(read_submission, submission, reference, already_landed, new_vintage))
+
             try:
-                for number, pending in enumerate(reads, start=1):
-                    result = write_submission(con, pending.result(), landing)
-                    say(f"[{number}/{len(files)}] {result.describe()}")
+                read_next()
+                while reads:
+                    read = reads.popleft().result()
+                    read_next()
+                    result = write_submission(con, read, landing, new_vintage)
+                    say(f"[{len(results) + 1}/{len(files)}] {result.describe()}")
                     results.append(result)
             except BaseException:
                 reader.shutdown(cancel_futures=True)  # a failed run does not parse the files it will not land
                 raise
-    except duckdb.IOException as error:
-        raise NhtzError(f"{home.working_db}: cannot open the working database ({str(error).splitlines()[0]})") from None
-    state.record(
-        home,
-        "ingest",
-        files=len(results),
-        landed=sum(r.status == "landed" for r in results),
-        skipped=sum(r.status == "skipped" for r in results),
-        refused=sum(r.status == "refused" for r in results),
-        rows_quarantined=sum(r.rows_quarantined for r in results),
-    )
+    except (duckdb.Error, OSError) as error:
+        if isinstance(error.__context__, NhtzError):
+            # a file's write failed (disk full), then closing the database failed too: the file's line says more
+            raise error.__context__ from None
+        raise NhtzError(f"{home.working_db}: cannot open or write the working database ({first_line(error)})") from None
+    _record_landing(home, results)
     return results
