@@ -2,6 +2,7 @@
 
     python -m benchmarks                 # everything, 3 repeats
     python -m benchmarks --repeats 1     # a quick look
+    python -m benchmarks hostile         # the hostile-file corpus through nhtz ingest (benchmarks/hostile.py)
 """
 
 import argparse
@@ -19,6 +20,11 @@ def say(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["hostile"]:
+        from benchmarks import hostile
+
+        return hostile.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bi-runs", type=int, default=100)
