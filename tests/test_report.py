@@ -212,6 +212,11 @@ def test_first_quarter_has_no_separate_single_quarter_and_2021_adds_the_two_year
     assert build_narrative(first)[0] == (
         "2021年一季度，178家国家高新区实现园区生产总值15.49万亿元，同比增长7.1%，两年平均增长5.0%。"
     )
+    second = facts(year=2021, quarter_num=2)
+    second["national"]["gdp"]["two_year_avg_growth_pct"] = 5.04
+    assert build_narrative(second)[0] == (
+        "2021年上半年，178家国家高新区实现园区生产总值15.49万亿元，同比增长7.1%（其中二季度当季增长6.2%），两年平均增长5.0%。"
+    )
 
 
 def test_a_missing_base_is_said_once_per_paragraph():
