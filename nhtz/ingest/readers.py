@@ -12,6 +12,7 @@ import pickle
 import re
 import subprocess
 import sys
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -37,8 +38,8 @@ MAX_COLUMNS = 1_000
 MAX_CELLS = 2_000_000  # cells held for one file, blanks inside rows included
 # .xls, .xlsb and .ods are read by python-calamine, which holds a sheet as the full rectangle its cells span
 # (cells at A1 and XFD1048576 ask for 512 GiB and abort the process): it runs in a child process with this much
-# address space, so an absurd sheet ends the child, not the landing run.
-CHILD_MEMORY_BYTES = 1 * 2**30
+# address space, so an absurd sheet ends the child, not the landing run. 512 MiB holds a sheet of 15 million cells.
+CHILD_MEMORY_BYTES = 512 * 2**20
 CHILD_TIMEOUT_SECONDS = 120
 
 # A formula element in a sheet part (`<f>`, `<f t="shared" …>`, `<x:f>`); `<font>` and `<fill>` do not match.
@@ -240,10 +241,15 @@ def read_with_calamine(content: bytes, suffix: str) -> SourceFile:
     """Every sheet through python-calamine (which shows an Excel error cell as a blank: see docs/ingestion.md)."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as error:
-        raise RefusedFile(f"not a table: not a readable {suffix} workbook ({first_line(error)})") from None
+    # Opened by a file name with its suffix, python-calamine uses that format's reader and says what is wrong
+    # (from bytes it tries every format and only says "Cannot detect file format").
+    with tempfile.NamedTemporaryFile(suffix=suffix) as copy:
+        copy.write(content)
+        copy.flush()
+        try:
+            workbook = CalamineWorkbook.from_path(copy.name)
+        except Exception as error:
+            raise RefusedFile(f"not a table: not a readable {suffix} workbook ({first_line(error)})") from None
     limits = TableLimits()
     tables, hidden = [], []
     for sheet in workbook.sheets_metadata:
