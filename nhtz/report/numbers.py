@@ -92,28 +92,27 @@ def quantity(value, unit: str) -> str:
     return f"{decimal_amount(float(value))}{unit}"
 
 
+NO_BASE = "无上年同期可比数据"
+
+
+def _up_or_down(value, digits: int, up: str, unit: str) -> str:
+    """`{up}7.1{unit}` / `下降2.3{unit}` / `持平` once rounded to `digits` decimals."""
+    value = round(float(value), digits)
+    if value > 0:
+        return f"{up}{value:.{digits}f}{unit}"
+    if value < 0:
+        return f"下降{-value:.{digits}f}{unit}"
+    return "持平"
+
+
 def growth(value) -> str:
     """`增长7.1%` / `下降2.3%` / `持平` (growth that rounds to zero at one decimal)."""
-    if is_missing(value):
-        return "无上年同期可比数据"
-    value = round(float(value), 1)
-    if value > 0:
-        return f"增长{value:.1f}%"
-    if value < 0:
-        return f"下降{-value:.1f}%"
-    return "持平"
+    return NO_BASE if is_missing(value) else _up_or_down(value, 1, "增长", "%")
 
 
 def point_change(value) -> str:
     """A ratio's change against last year: `提高0.10个百分点` / `下降0.25个百分点` / `持平`."""
-    if is_missing(value):
-        return "无上年同期可比数据"
-    value = round(float(value), 2)
-    if value > 0:
-        return f"提高{value:.2f}个百分点"
-    if value < 0:
-        return f"下降{-value:.2f}个百分点"
-    return "持平"
+    return NO_BASE if is_missing(value) else _up_or_down(value, 2, "提高", "个百分点")
 
 
 def points(value) -> str:
