@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -33,7 +32,6 @@ from nhtz.db import connect
 from nhtz.errors import GateFailed, NhtzError
 from nhtz.home import Home
 from nhtz.publish import PUBLISHED_AUDIT_TABLES, publish
-from nhtz.report.feedback import write_park_feedback
 pytest.register_assert_rewrite("serving_fixture")  # before its import: its asserts report values
 from serving_fixture import XDIST_GROUP, allow_any_coverage, copy_home, file_digests
 
@@ -329,24 +327,6 @@ def test_readers_see_only_complete_versions_while_a_publish_runs(home, tmp_path)
         assert {tuple(pair) for pair in log["seen"]} == {(1, rows_v1), (2, rows_v2)}
         versions = [version for version, _ in log["seen"]]
         assert versions == sorted(versions)  # never back to the old version once the new one is seen
-
-
-def test_park_feedback_on_the_built_fixture(checked_home, tmp_path):
-    """2023Q4 of the fixture: guangzhou's value added 120 > output 100 (error) and its +200 % growth (warning),
-    xiamen_huoju's energy +90 % (warning), and 178 − 5 = 173 active parks that sent nothing (warnings)."""
-    path = write_park_feedback(checked_home, "2023Q4", out_dir=tmp_path)
-    book = openpyxl.load_workbook(path)
-    summary = list(book["汇总"].iter_rows(min_row=2, values_only=True))
-    assert len(summary) == 2 + 173
-    assert summary[0][:5] == ("guangzhou", "广州高新技术产业开发区", "东部", 1, 1)
-    assert sum(row[3] for row in summary) == 1 and sum(row[4] for row in summary) == 175
-    guangzhou = list(book[summary[0][5]].iter_rows(min_row=2, values_only=True))
-    assert guangzhou[0] == (
-        "R02", "错误", "规上工业增加值", 120, "亿元", "规上工业增加值(120.0亿元)超过规上工业总产值(100.0亿元)",
-        "更正：请核实后重新报送",
-    )
-    assert guangzhou[1][:4] == ("R05", "警告", "规上工业增加值", 120)
-    assert guangzhou[1][6] == "说明：请书面说明原因"
 
 
 def test_a_second_publication_at_the_same_time_is_refused(home):
