@@ -98,6 +98,15 @@ def _rewrite_part(path: Path, part: str, change: Callable[[str], str]) -> None:
 SHEET1 = "xl/worksheets/sheet1.xml"
 
 
+def _edited_workbook(name: str, rows: list[list], edit: Callable[[str], str], expected: Expected) -> None:
+    """A case that is a one-sheet workbook (sheet `data`) whose sheet XML was edited after writing."""
+    def write(landing: Path, _) -> None:
+        _workbook(landing / name, {"data": [HEADER, *rows]})
+        _rewrite_part(landing / name, SHEET1, edit)
+
+    CASES.append(Case(name, expected, write))
+
+
 # --- 1. numbers that are not finite ----------------------------------------------------------------------------
 
 _csv_file("non_finite.csv", [
@@ -116,23 +125,22 @@ _csv_file("non_finite.csv", [
 ))
 
 
-@case("non_finite.xlsx", Expected(
-    "landed", read=2, landed=1, quarantined=1,
-    reasons={("data", 2): "row 2, column 营业收入(亿元): 'inf' is not a finite number"},
-    values=(("dalian", 6, "gdp", 8.0), ("dalian", 6, "revenue", 20.0)),
-))
-def _non_finite_xlsx(landing, _):
-    path = landing / "non_finite.xlsx"
-    _workbook(path, {"data": [HEADER, ["兰州", "2024Q2", 123456, 5], ["大连", "2024Q2", 20, 8]]})
-    _rewrite_part(path, SHEET1, lambda xml: xml.replace("<v>123456</v>", "<v>1e400</v>"))  # beyond a double
+_edited_workbook(
+    "non_finite.xlsx", [["兰州", "2024Q2", 123456, 5], ["大连", "2024Q2", 20, 8]],
+    lambda xml: xml.replace("<v>123456</v>", "<v>1e400</v>"),  # beyond a double
+    Expected(
+        "landed", read=2, landed=1, quarantined=1,
+        reasons={("data", 2): "row 2, column 营业收入(亿元): 'inf' is not a finite number"},
+        values=(("dalian", 6, "gdp", 8.0), ("dalian", 6, "revenue", 20.0)),
+    ),
+)
 
 
-@case("nan_in_a_number_cell.xlsx", Expected(
-    "refused", says="not a table: a damaged cell on sheet data below row 1 (invalid literal for int()"))
-def _nan_xml(landing, _):
-    path = landing / "nan_in_a_number_cell.xlsx"
-    _workbook(path, {"data": [HEADER, ["兰州", "2024Q2", 123456, 5]]})
-    _rewrite_part(path, SHEET1, lambda xml: xml.replace("<v>123456</v>", "<v>NaN</v>"))  # no writer does this
+_edited_workbook(
+    "nan_in_a_number_cell.xlsx", [["兰州", "2024Q2", 123456, 5]],
+    lambda xml: xml.replace("<v>123456</v>", "<v>NaN</v>"),  # no writer does this
+    Expected("refused", says="not a table: a damaged cell on sheet data below row 1 (invalid literal for int()"),
+)
 
 
 # --- 2. Excel error cells --------------------------------------------------------------------------------------
@@ -186,25 +194,23 @@ def _formula_with_value(landing, _):
 
 # --- 3. absurd used ranges --------------------------------------------------------------------------------------
 
-@case("absurd_dimension.xlsx", Expected(
-    "landed", read=1, landed=1, values=(("lanzhou", 9, "gdp", 6.0), ("lanzhou", 9, "revenue", 12.0))))
-def _absurd_dimension(landing, _):
-    path = landing / "absurd_dimension.xlsx"
-    _workbook(path, {"data": [HEADER, ["兰州", "2024Q3", 12, 6]]})
-    _rewrite_part(path, SHEET1, lambda xml: xml.replace('<dimension ref="A1:D2"', '<dimension ref="A1:XFD1048576"'))
+_edited_workbook(
+    "absurd_dimension.xlsx", [["兰州", "2024Q3", 12, 6]],
+    lambda xml: xml.replace('<dimension ref="A1:D2"', '<dimension ref="A1:XFD1048576"'),  # declared, not filled
+    Expected("landed", read=1, landed=1, values=(("lanzhou", 9, "gdp", 6.0), ("lanzhou", 9, "revenue", 12.0))),
+)
 
 
 def _corner_cell(xml: str) -> str:
     return xml.replace("</sheetData>", '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>')
 
 
-@case("absurd_corner.xlsx", Expected(
-    "refused", says="too wide: a filled cell at XFD1048576 on sheet data (column 16,384; a submission table is at "
-                    "most 1,000 columns wide)"))
-def _absurd_corner(landing, _):
-    path = landing / "absurd_corner.xlsx"
-    _workbook(path, {"data": [HEADER, ["兰州", "2024Q3", 12, 6]]})
-    _rewrite_part(path, SHEET1, _corner_cell)  # python-calamine would ask for 512 GiB here
+_edited_workbook(
+    "absurd_corner.xlsx", [["兰州", "2024Q3", 12, 6]],
+    _corner_cell,  # python-calamine would ask for 512 GiB here
+    Expected("refused", says="too wide: a filled cell at XFD1048576 on sheet data (column 16,384; a submission "
+                             "table is at most 1,000 columns wide)"),
+)
 
 
 @case("xlsx_named.xlsb", Expected(
@@ -351,15 +357,15 @@ _csv_file("huge_cell.csv", [HEADER_LINE, "兰州,2024Q2," + "x" * TEN_MIB + ",5"
 ))
 
 
-@case("huge_cell.xlsx", Expected(
-    "landed", read=2, landed=1, quarantined=1,
-    reasons={("data", 3): "row 3, column 园区名称 (A3): cell too long (10,485,760 characters; at most 10,000)"},
-    values=(("suzhou", 6, "gdp", 8.0), ("suzhou", 6, "revenue", 20.0)),
-))
-def _huge_cell_xlsx(landing, _):
-    path = landing / "huge_cell.xlsx"
-    _workbook(path, {"data": [HEADER, ["苏州", "2024Q2", 20, 8], ["HUGE", "2024Q2", 1, 1]]})
-    _rewrite_part(path, SHEET1, lambda xml: xml.replace(">HUGE<", ">" + "y" * TEN_MIB + "<"))  # an inline string
+_edited_workbook(
+    "huge_cell.xlsx", [["苏州", "2024Q2", 20, 8], ["HUGE", "2024Q2", 1, 1]],
+    lambda xml: xml.replace(">HUGE<", ">" + "y" * TEN_MIB + "<"),  # openpyxl writes inline strings
+    Expected(
+        "landed", read=2, landed=1, quarantined=1,
+        reasons={("data", 3): "row 3, column 园区名称 (A3): cell too long (10,485,760 characters; at most 10,000)"},
+        values=(("suzhou", 6, "gdp", 8.0), ("suzhou", 6, "revenue", 20.0)),
+    ),
+)
 
 
 # --- 8. symbolic links -----------------------------------------------------------------------------------------------
