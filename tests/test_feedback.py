@@ -31,6 +31,7 @@ SUMMARY_TABLE_ROW = 7  # title, 报告期, 反馈截止日期, 填报说明, 生
 
 @pytest.fixture(scope="module")
 def built_home(tmp_path_factory):
+    """The marts fixture built by dbt; read-only here: workbooks are written into folders of their own."""
     from marts_fixture import build_fixture_home
 
     return build_fixture_home(tmp_path_factory.mktemp("feedback"))
@@ -48,8 +49,8 @@ def values_of(path):
 
 
 @pytest.fixture(scope="module")
-def feedback_2023q4(built_home):
-    return values_of(write_park_feedback(built_home, "2023q4", today=TODAY))
+def feedback_2023q4(built_home, tmp_path_factory):
+    return values_of(write_park_feedback(built_home, "2023q4", out_dir=tmp_path_factory.mktemp("q4"), today=TODAY))
 
 
 FOLDED_WARNING = "规上工业增加值累计同比增速200.0%，与同期全国可比口径增速10.0%相差超过30.0个百分点"
@@ -62,6 +63,8 @@ def small_2023q4(built_home, tmp_path_factory):
     home = home_copy(built_home, tmp_path_factory.mktemp("small") / "home")
     with duckdb.connect(str(home.working_db)) as con:
         con.execute("delete from audit.findings where rule_id = 'R08' and park_id <> 'ankang'")
+        # a value with more decimals than the form shows: it is stored to the 万元, as 19.1235 亿元
+        con.execute("update audit.findings set value = 19.12345678 where park_id = 'xiamen_huoju' and quarter = '2023Q4'")
         con.execute(
             "insert into audit.findings by name select 'guangzhou' as park_id, '2023Q4' as quarter, "
             "'industrial_value_added' as indicator_code, 'R05' as rule_id, 'warning' as severity, "
@@ -80,9 +83,10 @@ def table(sheet, header_row: int) -> list[tuple]:
     return [row for row in sheet.iter_rows(min_row=header_row, values_only=True) if any(v is not None for v in row)]
 
 
-def test_feedback_workbook_lands_in_the_quarter_report_folder(built_home):
-    path = write_park_feedback(built_home, "2023Q3", today=TODAY)
-    assert path == built_home.reports / "2023Q3" / "审核反馈_2023Q3.xlsx"
+def test_feedback_workbook_lands_in_the_quarter_report_folder(built_home, tmp_path):
+    home = home_copy(built_home, tmp_path / "home")
+    path = write_park_feedback(home, "2023Q3", today=TODAY)
+    assert path == home.reports / "2023Q3" / "审核反馈_2023Q3.xlsx"
     assert [p.name for p in path.parent.iterdir()] == ["审核反馈_2023Q3.xlsx"]  # no temporary file left over
 
 
@@ -144,7 +148,9 @@ def test_answer_cells_are_marked_and_values_formatted(small_2023q4):
     for column in (9, 10):
         answer = sheet.cell(PARK_TABLE_ROW + 1, column)
         assert answer.value is None and answer.fill.fgColor.rgb.endswith("FFF9DB") and answer.border.left.style
-    assert sheet.cell(PARK_TABLE_ROW + 1, 5).number_format == "#,##0.00"  # 亿元, stored as shown
+    # the park's own figure to the 万元 (four decimals of 亿元), so that it recognises what it sent
+    assert sheet.cell(PARK_TABLE_ROW + 1, 5).number_format == "#,##0.0000"
+    assert small_2023q4["厦门火炬"].cell(PARK_TABLE_ROW + 1, 5).value == 19.1235  # stored as shown
     assert small_2023q4["汇总"].cell(SUMMARY_TABLE_ROW + 1, 4).number_format == "#,##0"  # a count, whole
     # the message row is tall enough for its two lines (the error and the folded warning)
     assert sheet.row_dimensions[PARK_TABLE_ROW + 1].height >= 2 * 14
@@ -158,8 +164,8 @@ def test_a_park_that_sent_nothing_is_asked_to_explain(feedback_2023q4):
     ]
 
 
-def test_each_finding_of_2023q3_is_one_question(built_home):
-    book = values_of(write_park_feedback(built_home, "2023Q3", today=TODAY))
+def test_each_finding_of_2023q3_is_one_question(built_home, tmp_path):
+    book = values_of(write_park_feedback(built_home, "2023Q3", out_dir=tmp_path, today=TODAY))
     _, *guangzhou = table(book["广州"], PARK_TABLE_ROW)
     assert [(r[0], r[1], r[2], r[3], r[4]) for r in guangzhou] == [(1, "警告", "R07", "营业收入", 200)]
     _, *lanzhou = table(book["兰州"], PARK_TABLE_ROW)

@@ -148,7 +148,8 @@ def test_times_in_beijing_time(moment, text):
 @pytest.mark.parametrize(
     ("value", "kind", "stored"),
     [(57032.94759999996, "money", 57032.95), (9.0, "count", 9), (12.3456, "pct", 12.3), (-0.04, "pct", 0.0),
-     (0.0099712, "pp", 0.01), (3.6851851, "ratio", 3.69), (2.0, "rank", 2), (None, "money", None)],
+     (0.0099712, "pp", 0.01), (3.6851851, "ratio", 3.69), (2.0, "rank", 2), (None, "money", None),
+     (123.45670000000001, "submitted", 123.4567)],
 )
 def test_workbook_values_are_stored_as_shown(value, kind, stored):
     assert rounded(value, kind) == stored
@@ -240,7 +241,8 @@ def test_quarter_wording(quarter_num, words):
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Home:
-    """The marts fixture built by dbt, checked and published (five of 178 parks: partial by design)."""
+    """The marts fixture built by dbt, checked and published (five of 178 parks: partial by design); reports are
+    written into folders of their own."""
     from data_quality.gate import check
     from marts_fixture import build_fixture_home
 
@@ -254,8 +256,8 @@ def published(tmp_path_factory) -> Home:
 
 
 @pytest.fixture(scope="module")
-def report_2023q4(published):
-    return write_report(published, "2023Q4")
+def report_2023q4(published, tmp_path_factory):
+    return write_report(published, "2023Q4", out_dir=tmp_path_factory.mktemp("q4"))
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ NUMBER_FORMATS = {
     "count": "#,##0",
     "rank": "0",
     "signed": "+0;-0;0",
+    "submitted": "#,##0.0000",
 }
 A4 = 9  # xlsxwriter's paper code
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

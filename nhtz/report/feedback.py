@@ -21,7 +21,7 @@ from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label, require_quarter
 from nhtz.report.excel import LINE_HEIGHT, Book, Column, sheet_name, wrapped_lines
-from nhtz.report.numbers import BEIJING, beijing_time, chinese_date, column_kind
+from nhtz.report.numbers import BEIJING, beijing_time, chinese_date, submitted_kind
 from nhtz.report.output import make_folder, write_atomically
 from nhtz.report.wording import SEVERITY_WORDS, official_name, period_words
 from nhtz.settings import load_settings
@@ -66,7 +66,7 @@ PARK_COLUMNS = [
     Column("级别", "severity_zh", "text", 6),
     Column("审核规则", "rule_id", "text", 8),
     Column("指标", "indicator_name", "text", 18),
-    Column("报送值", "value", lambda row: column_kind(row.get("unit")), 12),
+    Column("报送值", "value", lambda row: submitted_kind(row.get("unit")), 13),
     Column("单位", "unit", "text", 10),
     Column("审核说明", "message", "wrap", 46),
     Column("处理要求", "action", "wrap", 26),

@@ -18,8 +18,11 @@ WAN = 10_000  # 1万亿元 = 10 000亿元; 1万件 = 10 000件
 COUNT_UNITS = ("件", "家", "人", "个")
 MISSING = "—"
 
-# Decimals shown (and stored) per kind of table column.
-DISPLAY_DIGITS = {"money": 2, "pct": 1, "pp": 2, "ratio": 2, "score": 2, "count": 0, "rank": 0, "signed": 0}
+# Decimals shown (and stored) per kind of table column. `submitted` is a park's own figure as it reached us, on the
+# feedback form: to the 万元 (four decimals of 亿元), so that the park recognises the number it sent.
+DISPLAY_DIGITS = {
+    "money": 2, "pct": 1, "pp": 2, "ratio": 2, "score": 2, "count": 0, "rank": 0, "signed": 0, "submitted": 4,
+}
 
 
 def is_missing(value) -> bool:
@@ -29,6 +32,11 @@ def is_missing(value) -> bool:
         return math.isnan(float(value))
     except (TypeError, ValueError):
         return False
+
+
+def submitted_kind(unit) -> str:
+    """The column kind of a submitted value: counts whole, anything else to four decimals."""
+    return "count" if unit in COUNT_UNITS else "submitted"
 
 
 def column_kind(unit) -> str:
