@@ -219,24 +219,25 @@ def copy_published_tables(working_db: Path, target: Path, tables: list[str]) -> 
     """
     with connect(target) as con:
         con.execute(f"attach {_literal(str(working_db))} as work (read_only)")
-        try:
-            definitions = dict(
-                con.execute(
-                    "select schema_name || '.' || table_name, sql from duckdb_tables() where database_name = 'work'"
-                ).fetchall()
-            )
-            docs = read_documentation(con, "work")
-            for schema in PUBLISHED_SCHEMAS:
-                con.execute(f"create schema {schema}")
-            for table in tables:
-                # DuckDB's own definition of the table keeps the contracts' types and not-null constraints
-                con.execute(definitions[table])
-                con.execute(f"insert into {_quoted(table)} select * from work.{_quoted(table)}")
-            comments = comment_statements(docs, tables)
-            if comments:
-                con.execute(";\n".join(comments))
-        finally:
-            con.execute("detach work")
+        definitions = dict(
+            con.execute(
+                "select schema_name || '.' || table_name, sql from duckdb_tables() where database_name = 'work'"
+            ).fetchall()
+        )
+        docs = read_documentation(con, "work")
+        # one transaction: committed one by one, the comments alone take longer than copying the rows
+        con.execute("begin transaction")
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema {schema}")
+        for table in tables:
+            # DuckDB's own definition of the table keeps the contracts' types and not-null constraints
+            con.execute(definitions[table])
+            con.execute(f"insert into {_quoted(table)} select * from work.{_quoted(table)}")
+        comments = comment_statements(docs, tables)
+        if comments:
+            con.execute(";\n".join(comments))
+        con.execute("commit")
+        con.execute("detach work")
 
 
 def _settle_working_db(home: Home) -> None:
