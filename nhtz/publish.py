@@ -40,7 +40,7 @@ from nhtz.settings import load_settings
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # The audit tables published beside every mart: what readers ask about a published figure. `nhtz explain`
 # adds the lineage tables it reads here. audit.publication is not copied: each publication writes its own.
-PUBLISHED_AUDIT_TABLES = ("findings", "ingest_log", "quarantine", "revisions", "gate_results", "publication")
+PUBLISHED_AUDIT_TABLES = ("findings", "ingest_log", "quarantine", "revisions", "value_lineage", "gate_results", "publication")
 PUBLICATION_TABLE = "audit.publication"
 
 PUBLICATION_DDL = """
