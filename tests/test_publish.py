@@ -490,3 +490,20 @@ def test_an_io_error_while_writing_parquet_removes_the_half_written_version(home
 
     monkeypatch.setattr("nhtz.publish.write_documented_parquet", write_table)
     assert publish(home).publish_id == 2  # the failed attempt used up no version number
+
+
+def test_a_home_published_with_a_parquet_link_gets_a_real_folder(home):
+    """Before Parquet folders were real, `serving/parquet` was a symbolic link to a version folder without a
+    manifest: the next publication keeps that version's files and puts a real folder in the link's place."""
+    allow_any_coverage(home)
+    publish(home)
+    old_version = home.serving_dir / "parquet_versions" / "000001"
+    (old_version / "manifest.json").unlink()
+    shutil.rmtree(home.parquet_dir)
+    os.symlink("parquet_versions/000001", home.parquet_dir)
+
+    assert publish(home).publish_id == 2
+    assert home.parquet_dir.is_dir() and not home.parquet_dir.is_symlink()
+    assert shown_version(home) == 2
+    assert sorted(p.name for p in (home.serving_dir / "parquet_versions").iterdir()) == ["000001", "000002"]
+    assert sorted(p.name for p in parquet_files(old_version)) == sorted(p.name for p in parquet_files(home.parquet_dir))
