@@ -8,7 +8,6 @@ import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from nhtz.db import connect
 from nhtz.errors import NhtzError
 from nhtz.explain.aggregate import explain_aggregate
 from nhtz.explain.park import explain_park_value
@@ -16,6 +15,7 @@ from nhtz.explain.reading import require_tables, resolve_indicator, resolve_park
 from nhtz.explain.text import aggregate_text, park_text
 from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label, require_quarter
+from nhtz.serving import open_serving_db
 
 FORMATS = ("text", "json")
 # the stable shape's name and version: a change that renames or removes a key gets a new version
@@ -40,7 +40,8 @@ def explain(home: Home, quarter: str, indicator: str, park: str | None = None, r
     if not home.serving_db.exists():
         raise NhtzError(f"nothing is published yet in {home.root}: run `nhtz demo` or `nhtz run QUARTER` first")
     quarter = quarter_label(*parse_quarter(quarter))
-    with connect(home.serving_db, read_only=True) as con:
+    # read-only and locked down, as `nhtz sql` opens it
+    with open_serving_db(home.serving_db) as con:
         require_tables(con, READS, home.serving_db)
         require_quarter(con, quarter, f"the serving database {home.serving_db}")
         chosen = resolve_indicator(con, indicator)
