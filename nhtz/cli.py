@@ -50,6 +50,15 @@ EXAMPLES = {
         "nhtz sql \"select quarter, indicator_code, value_ytd from marts.national_quarter\"",
         "nhtz sql \"select * from audit.findings\" --format csv > findings.csv",
     ),
+    "explain": examples(
+        "nhtz explain 2024Q2 gdp                     # the national total, park by park",
+        "nhtz explain 2024Q2 园区生产总值 --park 苏州工业园区",
+        "nhtz explain 2024Q2 rd_intensity --region 西部 --format json",
+    ),
+    "metrics": examples(
+        "nhtz metrics gdp,rd_intensity --quarter 2024Q2",
+        "nhtz metrics revenue --by region --from 2023Q1 --to 2024Q2 --format csv",
+    ),
     "status": examples("nhtz status", "nhtz status --home /data/nhtz"),
 }
 
@@ -260,7 +269,7 @@ def sql(
     typer.echo(format_result(result, output_format))
 
 
-@app.command()
+@app.command(epilog=EXAMPLES["explain"])
 @people_errors
 def explain(
     quarter: Annotated[str, typer.Argument(help="Quarter of the value, YYYYQn.")],
@@ -280,7 +289,7 @@ def explain(
     typer.echo(render(explain_value(resolve_home(home), quarter, indicator, park=park, region=region), output_format))
 
 
-@app.command()
+@app.command(epilog=EXAMPLES["metrics"])
 @people_errors
 def metrics(
     names: Annotated[str, typer.Argument(help="Metrics, comma-separated: an indicator code each, e.g. gdp,rd_intensity.")],
