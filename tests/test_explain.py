@@ -271,3 +271,39 @@ def test_revisions_keep_every_landed_value_with_its_file_row_and_factor(home):
         ).fetchall() == [("2023Q2", None)]
     finally:
         con.close()
+
+
+def test_vintages_say_revised_resent_or_restored():
+    """40, corrected to 44, the correction resent unchanged, then 40 restored as a new vintage: what became of each."""
+    import duckdb
+
+    from nhtz.explain.park import vintages
+
+    con = duckdb.connect()
+    con.execute("create schema audit")
+    con.execute(
+        "create table audit.revisions (park_id varchar, period varchar, indicator_code varchar, vintage integer, "
+        "submitted_value double, submitted_unit varchar, conversion_factor double, value double, unit varchar, "
+        "file_name varchar, sheet varchar, row_number integer, landed_at timestamp, is_current boolean)"
+    )
+    landings = [(1, 40, "a.csv"), (2, 44, "b.csv"), (3, 44, "b_again.csv"), (4, 40, "a_restored.csv")]
+    for vintage, value, file_name in landings:
+        con.execute(
+            "insert into audit.revisions values ('p', '2023Q4', 'gdp', ?, ?, '亿元', 1, ?, '亿元', ?, null, 2, "
+            "timestamp '2024-01-01', ?)",
+            [vintage, value, value, file_name, vintage == 4],
+        )
+    rows = vintages(con, "p", "2023Q4", ["gdp"])
+    assert [(r["vintage"], r["changed_value"]) for r in rows] == [(1, True), (2, True), (3, False), (4, True)]
+    assert [r["fate"] for r in rows[:3]] == [
+        "与采用的版次 4 数值相同",
+        "已被版次 4（a_restored.csv）修订",
+        "已被版次 4（a_restored.csv）修订",
+    ]
+    assert rows[3]["fate"].startswith("采用：") and "不算修订" not in rows[3]["fate"]
+    # a resend of the value in use is no revision, and says so
+    con.execute("update audit.revisions set is_current = (vintage = 3) where vintage >= 3")
+    con.execute("delete from audit.revisions where vintage = 4")
+    rows = vintages(con, "p", "2023Q4", ["gdp"])
+    assert rows[-1]["fate"].endswith("；与上一版次数值相同，不算修订")
+    assert rows[1]["fate"] == "与采用的版次 3 数值相同"

@@ -51,12 +51,14 @@ def vintages(con, park_id: str, quarter: str, codes: list[str]) -> list[dict]:
 
 
 def _fate(row: dict, current: dict | None) -> str:
+    """What became of a vintage; a resend of the same value is no revision (revision_count does not count it)."""
     if row["is_current"]:
-        return "采用：同一园区、报告期、指标以最后入库的版次为准（入库顺序；同一文件内取行号靠后者）"
+        resent = "" if row["changed_value"] else "；与上一版次数值相同，不算修订"
+        return "采用：同一园区、报告期、指标以最后入库的版次为准（入库顺序；同一文件内取行号靠后者）" + resent
     if current is None:
         return "未采用"
     if row["value"] == current["value"]:
-        return f"与采用的版次 {current['vintage']} 数值相同（重复报送，不算修订）"
+        return f"与采用的版次 {current['vintage']} 数值相同"
     return f"已被版次 {current['vintage']}（{current['file_name']}）修订"
 
 
