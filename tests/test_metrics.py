@@ -178,8 +178,8 @@ def test_cli_json(published_home):
     }]
     # the semantic layer let go of the serving file: this process can open it again, read-only as any reader
     con = duckdb.connect(str(published_home.serving_db), read_only=True)
-    assert con.execute("select value_ytd from marts.national_quarter where quarter = '2023Q4' and indicator_code = 'gdp'"
-                       ).fetchone() == (216.0,)
+    national_gdp = "select value_ytd from marts.national_quarter where quarter = '2023Q4' and indicator_code = 'gdp'"
+    assert con.execute(national_gdp).fetchone() == (216.0,)
     con.close()
     refused = CliRunner().invoke(app, ["metrics", "gdp", "--by", "city", "--home", str(published_home.root)])
     assert refused.exit_code == 1 and refused.stderr.startswith("nhtz: error: --by 'city'")
