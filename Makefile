@@ -21,7 +21,7 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 test: install system-deps lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 bench: install
 	$(BIN)/python -m benchmarks

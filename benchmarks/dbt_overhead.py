@@ -32,9 +32,9 @@ def _models_in_order(manifest: dict) -> list[dict]:
 
 def direct_sql_floor(results: Results, home: Home, workdir: Path, repeats: int, say) -> None:
     """Run each model's compiled select as `create or replace table/view` on a copy of the built database."""
-    from nhtz.build import dbt_target_dir
+    from nhtz.dbt_runner import home_workspace
 
-    target = dbt_target_dir(home)
+    target = home_workspace(home).target_dir
     manifest = json.loads((target / "manifest.json").read_text())
     models = _models_in_order(manifest)
     for i in range(repeats):
@@ -61,7 +61,7 @@ def direct_sql_floor(results: Results, home: Home, workdir: Path, repeats: int, 
 
 def dbt_model_seconds(home: Home, names: tuple[str, ...]) -> float:
     """Execution time dbt itself reports for the named models in the last build."""
-    from nhtz.build import dbt_target_dir
+    from nhtz.dbt_runner import home_workspace
 
-    run_results = json.loads((dbt_target_dir(home) / "run_results.json").read_text())
+    run_results = json.loads((home_workspace(home).target_dir / "run_results.json").read_text())
     return sum(r["execution_time"] for r in run_results["results"] if r["unique_id"].split(".")[-1] in names)

@@ -1,13 +1,19 @@
 """The publication gate: is the working database, as built, fit to become what readers see?
 
-DOMAIN.md "Checks": publication is gated on the pipeline's own integrity (a finished build, contracts,
-national = Σ parks, regions = national, a complete park dimension), never on one park's bad value: audit
-findings are counted, not blocking. Coverage of active parks is measured here and enforced by `publish`,
-which alone knows whether the user allowed a partial publication.
+Publication is gated on the pipeline's own integrity (docs/methodology.md, docs/quality.md): a finished build that
+is still current, the landing and distribution expectations, the build's own reconciliation tests, a complete park
+dimension. One park's bad value never blocks: audit findings are counted, not blocking. Coverage of active parks
+in the quarter under analysis is measured here and enforced by `publish`, which alone knows whether the user
+allowed a partial publication.
+
+A build is current when the working database's last dbt run is a build that finished cleanly and the landing
+watermark it recorded (last ingest-log file id, number of landed values) is the landing now: an ingest after
+the build, even within the same second, makes it stale. The check records the identity it checked
+(`state.CheckRecord`); `publish` compares identities, never file times.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Callable
 
 import duckdb
@@ -15,13 +21,19 @@ import duckdb
 from data_quality.suites import ExpectationOutcome, run_suites
 from nhtz import state
 from nhtz.db import connect
+from nhtz.errors import NhtzError
 from nhtz.home import Home
+from nhtz.quarters import parse_quarter, quarter_label
 from nhtz.settings import load_settings
+from nhtz.state import BuildIdentity, BuildRecord, CheckRecord, Landing
 
-# The build record's time is written in whole seconds after dbt has closed the database, so the file's
-# modification time can be up to a second later than the truncated record; anything beyond is a later write.
-BUILD_TIME_SLACK = timedelta(seconds=2)
 SHOWN_EXAMPLES = 3
+# National = Σ parks and regions = national have one home, the project's singular tests, run in every build;
+# the gate reports their outcome in the build it checks.
+RECONCILIATIONS = {
+    "national = Σ parks": "national_equals_sum_of_parks",
+    "regions add up to national": "region_sums_equal_national",
+}
 
 GATE_RESULTS_DDL = """
 create schema if not exists audit;
@@ -43,6 +55,10 @@ comment on column audit.gate_results.checked_at is '检查时间（UTC）。When
 
 def _quiet(_: str) -> None:
     pass
+
+
+def first_error_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 @dataclass(frozen=True)
@@ -73,8 +89,8 @@ class Coverage:
 @dataclass
 class GateResult:
     checks: list[GateCheck]
-    checked_at: str
-    build_at: str | None
+    checked_at: datetime
+    build: BuildIdentity | None
     min_coverage: float
     coverage: Coverage | None = None
     findings: dict[str, int] = field(default_factory=dict)
@@ -91,7 +107,8 @@ class GateResult:
 
     def describe(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
-        lines = [f"publication gate {verdict} (checked {self.checked_at}, build {self.build_at or 'none'})"]
+        build = f"build {self.build.short_id}" if self.build else "no build"
+        lines = [f"publication gate {verdict} (checked {state.beijing_time(self.checked_at)}, {build})"]
         lines += [c.describe() for c in self.checks]
         if self.coverage is not None:
             quarter = self.coverage.quarter
@@ -103,57 +120,44 @@ class GateResult:
         return "\n".join(lines)
 
 
-def _working_db_files(home: Home) -> list:
-    """The database file and, after an interrupted write, the write-ahead log DuckDB left beside it."""
-    wal = home.working_db.with_name(home.working_db.name + ".wal")
-    return [path for path in (home.working_db, wal) if path.exists()]
+# --- the build ---------------------------------------------------------------------------------------------
 
-
-def working_db_fingerprint(home: Home) -> str | None:
-    """Sizes and modification times: any write to the working database after a check changes it."""
-    if not home.working_db.exists():
-        return None
-    return ";".join(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in _working_db_files(home))
-
-
-def _parse_at(text: str) -> datetime:
-    at = datetime.fromisoformat(text)
-    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-
-
-def _build_failure(build: dict) -> str | None:
-    """Why the recorded build failed (nhtz.build and Dagster write status ok or failed, with error); None if ok."""
-    if build.get("status") == "ok":
-        return None
-    return str(build.get("error") or f"build status {build.get('status')!r}")
-
-
-def check_build_is_current(home: Home, build: dict | None, last_check: dict | None) -> GateCheck:
+def check_build_is_current(identity: BuildIdentity | None, landing: Landing, record: BuildRecord | None) -> GateCheck:
     name = "build finished"
-    if build is None:
-        return GateCheck(name, False, True, "no build recorded for this home: run `nhtz build`")
-    failure = _build_failure(build)
-    if failure:
-        return GateCheck(name, False, True, f"the last build ({build['at']}) failed: {failure}")
-    if not home.working_db.exists():
-        return GateCheck(name, False, True, f"working database {home.working_db} is missing")
-    modified = max(datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc) for p in _working_db_files(home))
-    # A previous check of this same build wrote audit.gate_results; its recorded fingerprint vouches for that write.
-    checked_this_build = (
-        last_check is not None
-        and last_check.get("build_at") == build["at"]
-        and last_check.get("working_db_fingerprint") == working_db_fingerprint(home)
+    stale = state.build_is_stale(identity, landing)
+    if stale:
+        detail = stale
+        if identity is not None and record is not None and record.invocation_id == identity.invocation_id and record.error:
+            detail += f" ({record.error})"
+        return GateCheck(name, False, True, detail)
+    return GateCheck(
+        name, True, True,
+        f"build {identity.short_id} of {state.beijing_time(identity.started_at)} succeeded; nothing landed since",
     )
-    if modified > _parse_at(build["at"]) + BUILD_TIME_SLACK and not checked_this_build:
-        return GateCheck(
-            name,
-            False,
-            True,
-            f"the working database was written at {modified.isoformat(timespec='seconds')}, after the last "
-            f"successful build at {build['at']} (an interrupted build, or files landed since): run `nhtz build`",
-        )
-    return GateCheck(name, True, True, f"last build at {build['at']} succeeded; working database unchanged since")
 
+
+def check_reconciliations(identity: BuildIdentity | None, record: BuildRecord | None) -> list[GateCheck]:
+    """The build's own reconciliation tests, as its record has them: nothing is re-queried here."""
+    checks = []
+    for name, test in RECONCILIATIONS.items():
+        if identity is None:
+            checks.append(GateCheck(name, False, True, "no build to report on"))
+        elif record is None or record.invocation_id != identity.invocation_id:
+            found = f"the build record is of build {record.short_id}" if record else "there is no build record"
+            checks.append(GateCheck(
+                name, False, True,
+                f"{found}, not of build {identity.short_id} in the working database: run `nhtz build`",
+            ))
+        else:
+            status = record.singular_tests.get(test)
+            if status is None:
+                checks.append(GateCheck(name, False, True, f"dbt test {test} did not run in build {identity.short_id}"))
+            else:
+                checks.append(GateCheck(name, status == "pass", True, f"dbt test {test}: {status} in build {identity.short_id}"))
+    return checks
+
+
+# --- expectations ------------------------------------------------------------------------------------------
 
 def check_expectations(outcomes: list[ExpectationOutcome]) -> list[GateCheck]:
     tables = len({o.table for o in outcomes})
@@ -171,107 +175,37 @@ def check_expectations(outcomes: list[ExpectationOutcome]) -> list[GateCheck]:
     return checks
 
 
-# Base indicators only: ratios are Σnumerator/Σdenominator, not sums, and are reconciled through their parts.
-NATIONAL_AGAINST_PARTS = """
-with indicators as (
-    select indicator_code from marts.dim_indicator where kind in ('flow', 'stock')
-),
-parts as ({parts}),
-national as (
-    select quarter, indicator_code, value_ytd, n_parks
-    from marts.national_quarter
-    where indicator_code in (select indicator_code from indicators)
-),
-final as (
-    select
-        quarter,
-        indicator_code,
-        national.value_ytd as national_value,
-        parts.value_ytd as parts_value,
-        national.n_parks as national_n,
-        parts.n_parks as parts_n
-    from national
-    full outer join parts using (quarter, indicator_code)
-)
-select * from final
-"""
+# --- parks and coverage ------------------------------------------------------------------------------------
 
-PARK_TOTALS = """
-    select quarter, indicator_code, sum(value_ytd) as value_ytd, count(*) as n_parks
-    from marts.fct_park_quarter
-    where quality_status <> 'error' and value_ytd is not null
-        and indicator_code in (select indicator_code from indicators)
-    group by quarter, indicator_code
-"""
-
-REGION_TOTALS = """
-    select quarter, indicator_code, sum(value_ytd) as value_ytd, sum(n_parks) as n_parks
-    from marts.region_quarter
-    where indicator_code in (select indicator_code from indicators)
-    group by quarter, indicator_code
-"""
-
-PARKS_VS_NATIONAL = NATIONAL_AGAINST_PARTS.format(parts=PARK_TOTALS)
-REGIONS_VS_NATIONAL = NATIONAL_AGAINST_PARTS.format(parts=REGION_TOTALS)
+def quarter_to_check(con: duckdb.DuckDBPyConnection, quarter: str | None) -> str | None:
+    """The quarter asked for, else the latest quarter in the data (`nhtz check` alone)."""
+    if quarter is not None:
+        return quarter_label(*parse_quarter(quarter))
+    rows = con.execute("select quarter from marts.park_quarter_coverage order by quarter_end desc limit 1").fetchall()
+    return rows[0][0] if rows else None
 
 
-def _reconcile(con: duckdb.DuckDBPyConnection, name: str, query: str, parts: str, tolerance: float) -> GateCheck:
-    try:
-        rows = con.execute(query).fetchall()
-    except duckdb.Error as error:
-        return GateCheck(name, False, True, f"cannot reconcile: {str(error).strip().splitlines()[0]}")
-    mismatches = []
-    for quarter, indicator, national_value, parts_value, national_n, parts_n in rows:
-        if national_value is None or parts_value is None:
-            mismatches.append(
-                f"{quarter} {indicator}: national {national_value} vs {parts} {parts_value}"
-            )
-        elif abs(national_value - parts_value) > tolerance * max(abs(parts_value), 1.0):
-            mismatches.append(f"{quarter} {indicator}: national {national_value:.6g} ≠ Σ {parts} {parts_value:.6g}")
-        elif national_n != parts_n:
-            mismatches.append(f"{quarter} {indicator}: national n_parks {national_n} ≠ Σ {parts} {parts_n}")
-    if mismatches:
-        shown = "; ".join(mismatches[:SHOWN_EXAMPLES])
-        return GateCheck(name, False, True, f"{len(mismatches)} of {len(rows)} quarter×indicator rows differ: {shown}")
-    return GateCheck(name, True, True, f"{len(rows)} quarter×indicator rows agree (relative tolerance {tolerance:g})")
-
-
-def _latest_quarter(con: duckdb.DuckDBPyConnection) -> tuple[str, int, int] | None:
+def measure_coverage(con: duckdb.DuckDBPyConnection, quarter: str) -> Coverage:
+    """Parks active at the quarter's end that submitted for it: `marts.park_quarter_coverage`, the one home of
+    "active at quarter end"."""
     rows = con.execute(
-        "select quarter, year, quarter_num from marts.fct_park_quarter order by year desc, quarter_num desc limit 1"
-    ).fetchall()
-    return rows[0] if rows else None
-
-
-ACTIVE_PARKS = """
-select park_id
-from marts.dim_park
-where active_from <= last_day(make_date(?, ? * 3, 1))
-    and (active_to is null or active_to >= last_day(make_date(?, ? * 3, 1)))
-"""
-
-
-def measure_coverage(con: duckdb.DuckDBPyConnection, quarter: str, year: int, quarter_num: int) -> Coverage:
-    """Active parks at the quarter end (dim_park) that have any value in the quarter's facts."""
-    rows = con.execute(
-        f"""
-        with active as ({ACTIVE_PARKS}),
-        reported as (select distinct park_id from marts.fct_park_quarter where quarter = ?)
-        select active.park_id, reported.park_id is not null as has_reported
-        from active left join reported using (park_id)
-        order by active.park_id
+        """
+        select park_id, has_submitted
+        from marts.park_quarter_coverage
+        where quarter = ? and is_active
+        order by park_id
         """,
-        [year, quarter_num, year, quarter_num, quarter],
+        [quarter],
     ).fetchall()
     return Coverage(
         quarter=quarter,
         n_active=len(rows),
-        n_reported=sum(1 for _, has_reported in rows if has_reported),
-        missing=[park for park, has_reported in rows if not has_reported],
+        n_reported=sum(1 for _, has_submitted in rows if has_submitted),
+        missing=[park for park, has_submitted in rows if not has_submitted],
     )
 
 
-def check_parks_registered(con: duckdb.DuckDBPyConnection, quarter: str, year: int, quarter_num: int) -> GateCheck:
+def check_parks_registered(con: duckdb.DuckDBPyConnection, quarter: str) -> GateCheck:
     name = "parks registered"
     unregistered = [
         park
@@ -284,24 +218,17 @@ def check_parks_registered(con: duckdb.DuckDBPyConnection, quarter: str, year: i
             [quarter],
         ).fetchall()
     ]
-    registry = con.execute(
-        "select 1 from information_schema.tables where table_schema = 'reference' and table_name = 'park_registry'"
-    ).fetchall()
-    missing_from_dim = []
-    if registry:
-        missing_from_dim = [
-            park
-            for (park,) in con.execute(
-                """
-                select park_id from reference.park_registry
-                where active_from::date <= last_day(make_date(?, ? * 3, 1))
-                    and (active_to is null or active_to::date >= last_day(make_date(?, ? * 3, 1)))
-                    and park_id not in (select park_id from marts.dim_park)
-                order by park_id
-                """,
-                [year, quarter_num, year, quarter_num],
-            ).fetchall()
-        ]
+    missing_from_dim = [
+        park
+        for (park,) in con.execute(
+            """
+            select park_id from marts.park_quarter_coverage
+            where quarter = ? and is_active and park_id not in (select park_id from marts.dim_park)
+            order by park_id
+            """,
+            [quarter],
+        ).fetchall()
+    ]
     problems = []
     if unregistered:
         problems.append(
@@ -317,8 +244,22 @@ def check_parks_registered(con: duckdb.DuckDBPyConnection, quarter: str, year: i
     return GateCheck(name, True, True, f"every park active in {quarter} and every reporting park is in dim_park")
 
 
+def coverage_check(coverage: Coverage, min_coverage: float) -> GateCheck:
+    if coverage.n_active == 0:
+        return GateCheck("coverage", False, False, f"{coverage.quarter} is not a quarter of the data: no park to cover")
+    missing = f"; not reported: {', '.join(coverage.missing[:5])}" if coverage.missing else ""
+    more = f" and {len(coverage.missing) - 5} more" if len(coverage.missing) > 5 else ""
+    return GateCheck(
+        "coverage",
+        coverage.share >= min_coverage,
+        False,
+        f"{coverage.n_reported} of {coverage.n_active} active parks reported in {coverage.quarter} "
+        f"({coverage.share:.1%}, minimum {min_coverage:.0%}, enforced by `nhtz publish`){missing}{more}",
+    )
+
+
 def count_findings(con: duckdb.DuckDBPyConnection, quarter: str | None) -> tuple[dict[str, int], dict[str, int]]:
-    """Audit findings by severity: (the latest quarter, all quarters)."""
+    """Audit findings by severity: (the quarter, all quarters)."""
     rows = con.execute(
         "select severity, quarter = ? as is_latest, count(*) from audit.findings group by all", [quarter]
     ).fetchall()
@@ -331,41 +272,29 @@ def count_findings(con: duckdb.DuckDBPyConnection, quarter: str | None) -> tuple
     return latest, overall
 
 
-def check_integrity(con: duckdb.DuckDBPyConnection, result: GateResult, tolerance: float) -> None:
-    """Reconciliations, the park dimension, coverage and findings: everything but the GX suites."""
-    result.checks.append(_reconcile(con, "national = Σ parks", PARKS_VS_NATIONAL, "parks", tolerance))
-    result.checks.append(_reconcile(con, "regions add up to national", REGIONS_VS_NATIONAL, "regions", tolerance))
+def check_parks(con: duckdb.DuckDBPyConnection, result: GateResult, quarter: str | None) -> None:
+    """The park dimension, coverage of the quarter and its findings."""
     try:
-        latest = _latest_quarter(con)
-        if latest is None:
-            result.checks.append(GateCheck("parks registered", False, True, "marts.fct_park_quarter is empty"))
+        quarter = quarter_to_check(con, quarter)
+        if quarter is None:
+            result.checks.append(GateCheck("parks registered", False, True, "marts.park_quarter_coverage is empty"))
             return
-        quarter, year, quarter_num = latest
-        result.checks.append(check_parks_registered(con, quarter, year, quarter_num))
-        result.coverage = coverage = measure_coverage(con, quarter, year, quarter_num)
+        result.checks.append(check_parks_registered(con, quarter))
+        result.coverage = measure_coverage(con, quarter)
     except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0]
-        result.checks.append(GateCheck("parks registered", False, True, f"cannot check parks: {first_line}"))
+        result.checks.append(GateCheck("parks registered", False, True, f"cannot check parks: {first_error_line(error)}"))
         return
     try:
         result.findings, result.findings_all_quarters = count_findings(con, quarter)
     except duckdb.Error:
-        pass  # a missing audit.findings already fails the suites; the counts stay empty
-    missing = f"; not reported: {', '.join(coverage.missing[:5])}" if coverage.missing else ""
-    more = f" and {len(coverage.missing) - 5} more" if len(coverage.missing) > 5 else ""
-    result.checks.append(
-        GateCheck(
-            "coverage",
-            coverage.share >= result.min_coverage,
-            False,
-            f"{coverage.n_reported} of {coverage.n_active} active parks reported in {coverage.quarter} "
-            f"({coverage.share:.1%}, minimum {result.min_coverage:.0%}, enforced by `nhtz publish`){missing}{more}",
-        )
-    )
+        pass  # a missing audit.findings already fails the build; the counts stay empty
+    result.checks.append(coverage_check(result.coverage, result.min_coverage))
 
+
+# --- the check ---------------------------------------------------------------------------------------------
 
 def _write_gate_results(home: Home, result: GateResult) -> None:
-    checked_at = _parse_at(result.checked_at).replace(tzinfo=None)
+    checked_at = result.checked_at.replace(tzinfo=None)
     with connect(home.working_db) as con:
         con.execute(GATE_RESULTS_DDL)
         con.executemany(
@@ -374,44 +303,56 @@ def _write_gate_results(home: Home, result: GateResult) -> None:
         )
 
 
-def check(home: Home, say: Callable[[str], None] = _quiet) -> GateResult:
-    """Run the suites and integrity checks on the working database and record the verdict."""
+def _check_working_db(home: Home, result: GateResult, quarter: str | None, say: Callable[[str], None]) -> None:
+    with connect(home.working_db, read_only=True) as con:
+        identity = BuildIdentity.current(con)
+        landing = Landing.read(con)
+        record = state.last(home, BuildRecord)
+        result.build = identity
+        result.checks.append(check_build_is_current(identity, landing, record))
+        result.checks += check_reconciliations(identity, record)
+        say("running the data-quality suites (Great Expectations)")
+        result.expectations = run_suites(home, con, say)
+        result.checks += check_expectations(result.expectations)
+        say("checking the park dimension; measuring coverage")
+        check_parks(con, result, quarter)
+
+
+def check(home: Home, quarter: str | None = None, say: Callable[[str], None] = _quiet) -> GateResult:
+    """Run the gate on the working database and record the verdict. Coverage is measured for `quarter` (the
+    quarter under analysis, `nhtz run QUARTER`), else for the latest quarter in the data."""
     settings = load_settings(home)
-    build = state.last(home, "build")
-    result = GateResult(
-        checks=[check_build_is_current(home, build, state.last(home, "check"))],
-        checked_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        build_at=build["at"] if build else None,
-        min_coverage=settings.min_coverage,
-    )
-    if home.working_db.exists():
+    result = GateResult(checks=[], checked_at=state.now_utc(), build=None, min_coverage=settings.min_coverage)
+    if not home.working_db.exists():
+        result.checks.append(GateCheck("build finished", False, True, f"no working database in {home.root}: run `nhtz build`"))
+    else:
         try:
-            with connect(home.working_db, read_only=True) as con:
-                say("running the data-quality suites (Great Expectations)")
-                result.expectations = run_suites(home, con, say)
-                result.checks += check_expectations(result.expectations)
-                say("reconciling national totals with parks and regions; measuring coverage")
-                check_integrity(con, result, settings.reconciliation_tolerance)
+            _check_working_db(home, result, quarter, say)
             _write_gate_results(home, result)
         except duckdb.Error as error:
             # e.g. another process is writing it, or a killed write left a log DuckDB cannot replay
-            first_line = str(error).strip().splitlines()[0]
-            detail = f"{home.working_db}: {first_line}"
+            detail = f"{home.working_db}: {first_error_line(error)}"
             result.checks.append(GateCheck("working database readable", False, True, detail))
-    coverage = result.coverage
-    state.record(
-        home,
-        "check",
-        passed=result.passed,
-        build_at=result.build_at,
+        except OSError as error:
+            # a full disk while writing the Data Docs or the results: one line, and no record of a check that
+            # did not finish
+            raise NhtzError(f"check stopped: cannot write in {home.root}: {error.strerror or error}") from None
+    # a quarter without active parks (not in the data) has no coverage to vouch for
+    coverage = result.coverage if result.coverage and result.coverage.n_active else None
+    record = CheckRecord(
         checked_at=result.checked_at,
-        failed=result.failed_checks,
-        latest_quarter=coverage.quarter if coverage else None,
-        coverage=round(coverage.share, 6) if coverage else None,
+        passed=result.passed,
+        build=result.build,
+        failed=tuple(result.failed_checks),
+        quarter=coverage.quarter if coverage else None,
         n_active=coverage.n_active if coverage else None,
         n_reported=coverage.n_reported if coverage else None,
+        coverage=round(coverage.share, 6) if coverage else None,
         findings=result.findings,
-        working_db_fingerprint=working_db_fingerprint(home),
     )
+    try:
+        state.save(home, record)
+    except OSError as error:
+        raise NhtzError(f"check stopped: cannot write its record in {home.state}: {error.strerror or error}") from None
     say(f"publication gate {'passed' if result.passed else 'failed'}")
     return result

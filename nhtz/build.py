@@ -1,54 +1,38 @@
 """`nhtz build`: the dbt project (seeds, models, unit tests and data tests) on the working database.
 
-dbt runs in-process through `dbtRunner`, once per build: one `dbt build` covers every layer in DAG order, and a
-failure is turned into one line that names the failed node and dbt's first error line.
+dbt runs in-process through the one runner (`nhtz.dbt_runner`), once per build: one `dbt build` covers every layer
+in DAG order and says one line per finished node. The project's own hooks write the build's identity into the
+working database (`audit.build_identity`: dbt's invocation id and the landing watermark it read); the build record
+(`state.BuildRecord`, written here and by the Dagster dbt asset alike) adds what dbt's run results say: counts,
+the singular tests' outcomes, and on failure one line naming the failed node and dbt's first error line.
 """
 
-import json
-import os
-import re
 import time
-from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from nhtz import state
+import duckdb
+
+from nhtz import dbt_runner, state
 from nhtz.db import connect
 from nhtz.errors import NhtzError
 from nhtz.home import Home
-from nhtz.project import DBT_PROJECT_DIR
-
-FAILED_STATUSES = ("error", "fail", "runtime error")
-MODEL_LAYERS = ("staging", "intermediate", "audit", "marts")
+from nhtz.state import BuildIdentity, BuildRecord
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    models: int
-    seeds: int
-    tests: int
-    unit_tests: int
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    record: BuildRecord
     models_by_layer: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
-        warned = f", {len(self.warnings)} warning(s): {', '.join(self.warnings)}" if self.warnings else ", no warnings"
+        record = self.record
+        warned = f", {len(record.warnings)} warning(s): {', '.join(record.warnings)}" if record.warnings else ", no warnings"
         return (
-            f"build: {self.models} models and {self.seeds} seeds built, {self.tests} data tests and "
-            f"{self.unit_tests} unit tests passed{warned}, in {self.seconds:.1f} s"
+            f"build {record.short_id}: {record.models} models and {record.seeds} seeds built, {record.tests} data tests "
+            f"and {record.unit_tests} unit tests passed{warned}, in {record.seconds:.1f} s"
         )
-
-
-def dbt_target_dir(home: Home) -> Path:
-    """Per home, so that parallel builds (test workers) never share dbt's target or partial-parse state."""
-    return home.root / "dbt" / "target"
-
-
-def dbt_log_dir(home: Home) -> Path:
-    return home.root / "dbt" / "logs"
 
 
 def build(
@@ -56,31 +40,67 @@ def build(
 ) -> BuildResult:
     # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
     require_landed_values(home)
+    workspace = dbt_runner.home_workspace(home)
     say(f"dbt build on {home.working_db}{' (full refresh)' if full_refresh else ''}")
     started = time.perf_counter()
-    outcome = _invoke_dbt_build(home, full_refresh, vars)
-    seconds = time.perf_counter() - started
-
-    failure = failure_line(outcome)
-    if failure:
-        state.record(home, "build", status="failed", error=failure, seconds=round(seconds, 1))
-        raise NhtzError(f"build failed: {failure} (log: {dbt_log_dir(home) / 'dbt.log'})")
-
-    result = _summarise(outcome.result.results, seconds)
-    say(_layer_summary(result))
-    state.record(
-        home,
-        "build",
-        status="ok",
-        models=result.models,
-        seeds=result.seeds,
-        tests=result.tests,
-        unit_tests=result.unit_tests,
-        warnings=len(result.warnings),
-        seconds=round(seconds, 1),
-        full_refresh=full_refresh,
+    run = dbt_runner.invoke(workspace, ["build", *(["--full-refresh"] if full_refresh else [])], vars=vars, say=say)
+    record = record_build(
+        home, run.run_results, time.perf_counter() - started, error=run.failure_line(), full_refresh=full_refresh
     )
-    return result
+    if not record.ok:
+        raise NhtzError(f"build failed: {record.error} (log: {workspace.log_file})")
+    layers = run.summary(dbt_runner.read_manifest(workspace.target_dir)).models_by_layer
+    say("dbt build: models by layer: " + ", ".join(f"{layer} {layers[layer]}" for layer in sorted(layers)))
+    return BuildResult(record=record, models_by_layer=layers)
+
+
+def record_build(
+    home: Home,
+    run_results: dict | None,
+    seconds: float,
+    error: str | None = None,
+    full_refresh: bool = False,
+    via: str = "nhtz",
+) -> BuildRecord:
+    """The build record of one dbt build, from dbt's run results and the identity the build wrote; `error` is the
+    failure line when the build failed. Both fronts (`nhtz build`, the Dagster dbt asset) record through here."""
+    summary = dbt_runner.summarise(run_results or {})
+    identity = _identity_of(home, summary.invocation_id)
+    record = BuildRecord(
+        status="failed" if error else "ok",
+        finished_at=state.now_utc(),
+        invocation_id=summary.invocation_id,
+        landing=identity.landing if identity else None,
+        seconds=round(seconds, 1),
+        models=summary.models,
+        seeds=summary.seeds,
+        tests=summary.tests,
+        unit_tests=summary.unit_tests,
+        warnings=summary.warnings,
+        singular_tests=summary.singular_tests,
+        error=error,
+        full_refresh=full_refresh,
+        via=via,
+    )
+    try:
+        return state.save(home, record)
+    except OSError as error:
+        raise NhtzError(
+            f"dbt build {record.short_id} {'finished' if record.ok else 'failed'}, but its record could not be written "
+            f"in {home.state}: {error.strerror or error}"
+        ) from None
+
+
+def _identity_of(home: Home, invocation_id: str | None) -> BuildIdentity | None:
+    """The identity this build wrote, if the working database has it (a project without the hooks writes none)."""
+    if invocation_id is None:
+        return None
+    try:
+        with connect(home.working_db, read_only=True) as con:
+            identity = BuildIdentity.current(con)
+    except duckdb.Error:
+        return None
+    return identity if identity and identity.invocation_id == invocation_id else None
 
 
 def require_landed_values(home: Home) -> None:
@@ -96,121 +116,13 @@ def require_landed_values(home: Home) -> None:
             raise nothing
 
 
-@contextmanager
-def working_db_env(home: Home):
-    """profiles.yml reads NHTZ_DB_PATH; it is set for this call only and restored afterwards."""
-    before = os.environ.get("NHTZ_DB_PATH")
-    os.environ["NHTZ_DB_PATH"] = str(home.working_db)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("NHTZ_DB_PATH", None)
-        else:
-            os.environ["NHTZ_DB_PATH"] = before
-
-
-def _invoke_dbt_build(home: Home, full_refresh: bool, vars: dict | None = None):
-    extra = ["--full-refresh"] if full_refresh else []
-    if vars:
-        extra += ["--vars", json.dumps(vars)]
-    return _invoke_dbt(home, ["build", *extra])
-
-
-def _invoke_dbt(home: Home, command: list[str]):
-    """One in-process dbt invocation on this home's working database, with its own target and log folders."""
-    from dbt.cli.main import dbtRunner
-
-    args = [
-        *command,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(dbt_target_dir(home)),
-        "--log-path", str(dbt_log_dir(home)),
-        "--partial-parse",
-        "--log-level", "none",
-        "--log-level-file", "info",
-        "--no-use-colors",
-        "--no-version-check",
-        "--no-send-anonymous-usage-stats",
-    ]
-    with working_db_env(home):
-        try:
-            return dbtRunner().invoke(args)
-        finally:
-            release_database()
-
-
 def generate_docs(home: Home, say: Callable[[str], None] = lambda _: None) -> Path:
     """dbt's documentation site of the built warehouse (models, lineage, the Chinese column descriptions) as one
     static HTML file that opens offline."""
     require_landed_values(home)
+    workspace = dbt_runner.home_workspace(home)
     say("dbt docs generate (static)")
-    outcome = _invoke_dbt(home, ["docs", "generate", "--static"])
-    if not outcome.success:
-        raise NhtzError(f"dbt docs failed: {_first_line(outcome.exception) if outcome.exception else 'see the log'} "
-                        f"(log: {dbt_log_dir(home) / 'dbt.log'})")
-    return dbt_target_dir(home) / "static_index.html"
-
-
-def release_database() -> None:
-    """dbt-duckdb keeps its DuckDB instance open in-process after the run; close it so that the working DB can be
-    opened again (read-only by the checks, or by another process) right after the build."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    environment = DuckDBConnectionManager._ENV
-    DuckDBConnectionManager.close_all_connections()
-    if environment is not None:
-        environment.close()
-
-
-# dbt's messages open with a heading such as "Runtime Error in model x (path)"; the reason is the line after it
-_HEADING = re.compile(r"^(\w+ )*Error in \w+ ")
-
-
-def _first_line(text) -> str:
-    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
-    reasons = [line for line in lines if not _HEADING.match(line)]
-    return (reasons or lines or ["no message"])[0]
-
-
-def failure_line(outcome) -> str | None:
-    """One line for people: which node failed and dbt's first error line; None when the build succeeded."""
-    if outcome.success:
-        return None
-    if outcome.exception is not None:
-        return f"dbt could not run the project: {_first_line(outcome.exception)}"
-    results = getattr(outcome.result, "results", None) or []
-    failed = [r for r in results if str(r.status) in FAILED_STATUSES]
-    if not failed:
-        return "dbt reported failure without a failed node"
-    first = failed[0]
-    node = first.node
-    what = "unit test" if node.resource_type == "unit_test" else node.resource_type
-    verb = "failed" if str(first.status) == "fail" else "errored"
-    more = f" (and {len(failed) - 1} more failed node(s))" if len(failed) > 1 else ""
-    return f"{what} {node.name} {verb}: {_first_line(first.message)}{more}"
-
-
-def _summarise(results, seconds: float) -> BuildResult:
-    kinds = Counter(str(r.node.resource_type) for r in results if str(r.status) != "skipped")
-    layers = Counter(
-        r.node.fqn[1] if len(r.node.fqn) > 2 and r.node.fqn[1] in MODEL_LAYERS else "other"
-        for r in results
-        if str(r.node.resource_type) == "model"
-    )
-    warnings = [r.node.name for r in results if str(r.status) == "warn"]
-    return BuildResult(
-        models=kinds["model"],
-        seeds=kinds["seed"],
-        tests=kinds["test"],
-        unit_tests=kinds["unit_test"],
-        warnings=warnings,
-        seconds=seconds,
-        models_by_layer=dict(layers),
-    )
-
-
-def _layer_summary(result: BuildResult) -> str:
-    layers = ", ".join(f"{layer} {result.models_by_layer[layer]}" for layer in sorted(result.models_by_layer))
-    return f"dbt build: models by layer: {layers}"
+    run = dbt_runner.invoke(workspace, ["docs", "generate", "--static"])
+    if not run.success:
+        raise NhtzError(f"dbt docs failed: {run.failure_line()} (log: {workspace.log_file})")
+    return workspace.target_dir / "static_index.html"

@@ -6,7 +6,7 @@ from typing import Callable
 
 from nhtz.errors import GateFailed
 from nhtz.home import Home
-from nhtz.quarters import parse_quarter
+from nhtz.quarters import parse_quarter, quarter_label
 
 DEMO_SEED = 2024
 DEMO_FIRST_QUARTER = "2019Q1"
@@ -65,7 +65,7 @@ def run_quarter(home: Home, quarter: str, allow_partial: bool = False, say: Call
     from nhtz.publish import publish
     from nhtz.report import write_report
 
-    parse_quarter(quarter)
+    quarter = quarter_label(*parse_quarter(quarter))
     home.ensure()
     summary = RunSummary(home=home, quarter=quarter)
 
@@ -82,14 +82,15 @@ def run_quarter(home: Home, quarter: str, allow_partial: bool = False, say: Call
     say("[2/6] building the marts (dbt)")
     build(home, say=say)
 
-    say("[3/6] checking (data-quality suites, audit rules, publication gate)")
-    gate = check(home, say=say)
-    summary.gate = "passed" if gate.passed else "FAILED"
+    say(f"[3/6] checking (data-quality suites, audit rules, publication gate on the coverage of {quarter})")
+    gate = check(home, quarter=quarter, say=say)
     if not gate.passed:
         raise GateFailed(f"publication gate failed for {quarter}; the serving copy is unchanged. Run `nhtz check` for details")
+    summary.gate = f"passed, build {gate.build.short_id}"
 
     say("[4/6] publishing the serving copy")
-    summary.published = publish(home, allow_partial=allow_partial, say=say).describe().splitlines()[0]
+    published = publish(home, allow_partial=allow_partial, say=say)
+    summary.published = f"version {published.publish_id}, published {published.published_at}"
 
     say("[5/6] writing park feedback")
     summary.feedback = write_park_feedback(home, quarter, say=say)

@@ -30,12 +30,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from data_quality.gate import working_db_fingerprint
 from nhtz import state
 from nhtz.db import connect
 from nhtz.errors import GateFailed, NhtzError
 from nhtz.home import Home
 from nhtz.settings import load_settings
+from nhtz.state import CheckRecord, PublishRecord
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # The audit tables published beside every mart: what readers ask about a published figure. `nhtz explain`
@@ -101,34 +101,39 @@ class PublishResult:
         return "\n".join(lines)
 
 
-def ensure_publishable(home: Home, allow_partial: bool) -> dict:
-    """The last check, when it vouches for the working database as it is now; GateFailed with why otherwise."""
-    build = state.last(home, "build")
-    last_check = state.last(home, "check")
-    if build is None:
+def ensure_publishable(home: Home, allow_partial: bool) -> CheckRecord:
+    """The last check, when it vouches for the working database as it is now: the same build identity (dbt's
+    invocation id) and the same landing watermark. GateFailed with why otherwise; file times play no part, so the
+    check's own write of audit.gate_results is no later write."""
+    identity, landing = state.working_db_build(home)
+    last_check = state.last(home, CheckRecord)
+    if identity is None:
         raise GateFailed("nothing to publish: no build recorded; run `nhtz build` and `nhtz check` first")
-    if last_check is None:
-        raise GateFailed(f"the build of {build['at']} has not been checked; run `nhtz check` first")
-    if last_check.get("build_at") != build["at"]:
+    if last_check is None or last_check.build is None:
+        raise GateFailed(f"build {identity.short_id} has not been checked; run `nhtz check` first")
+    checked = last_check.build
+    when = state.beijing_time(last_check.checked_at)
+    if checked.invocation_id != identity.invocation_id:
         raise GateFailed(
-            f"the last check ({last_check['at']}) was of an earlier build, not of the build of {build['at']}; "
-            "run `nhtz check` first"
+            f"the working database changed after the last check ({when}): it holds dbt run {identity.short_id} "
+            f"({identity.status}), the check was of build {checked.short_id}; run `nhtz build` and `nhtz check`"
         )
-    if not last_check.get("passed"):
-        failed = ", ".join(last_check.get("failed") or []) or "see `nhtz check`"
+    if not last_check.passed:
+        failed = ", ".join(last_check.failed) or "see `nhtz check`"
         raise GateFailed(f"the publication gate failed ({failed}); the serving copy is unchanged")
-    if last_check.get("working_db_fingerprint") != working_db_fingerprint(home):
+    if landing != checked.landing:
         raise GateFailed(
-            f"the working database changed after the last check ({last_check['at']}); run `nhtz build` and `nhtz check`"
+            f"the working database changed after the last check ({when}): files landed since "
+            f"({checked.landing.describe()} then, {landing.describe()} now); run `nhtz build` and `nhtz check`"
         )
     minimum = load_settings(home).min_coverage
-    coverage = last_check.get("coverage")
+    coverage = last_check.coverage
     if coverage is None:
         raise GateFailed("the last check measured no coverage of active parks; run `nhtz check`")
     if coverage < minimum and not allow_partial:
         raise GateFailed(
-            f"only {last_check['n_reported']} of {last_check['n_active']} active parks ({coverage:.1%}) reported "
-            f"in {last_check['latest_quarter']}, below the minimum {minimum:.0%}; publish anyway with --allow-partial"
+            f"only {last_check.n_reported} of {last_check.n_active} active parks ({coverage:.1%}) reported "
+            f"in {last_check.quarter}, below the minimum {minimum:.0%}; publish anyway with --allow-partial"
         )
     return last_check
 
@@ -276,8 +281,8 @@ def shown_parquet_version(home: Home) -> int | None:
 
 def _next_publish_id(home: Home) -> int:
     """One more than any version recorded or written, so a publication whose record was lost is not reused."""
-    previous = state.last(home, "publish")
-    recorded = int(previous.get("publish_id", 0)) if previous else 0
+    previous = state.last(home, PublishRecord)
+    recorded = previous.publish_id if previous else 0
     written = max((int(p.name) for p in _version_folders(home)), default=0)
     return max(recorded, written) + 1
 
@@ -488,13 +493,13 @@ def publish(home: Home, allow_partial: bool = False, say: Callable[[str], None] 
 
 
 def publish_serving_copy(
-    home: Home, last_check: dict, allow_partial: bool, say: Callable[[str], None]
+    home: Home, last_check: CheckRecord, allow_partial: bool, say: Callable[[str], None]
 ) -> PublishResult:
     """Copy, stamp, verify, export and swap in: the steps after the refusals (docs/quality.md)."""
     _settle_working_db(home)
     publish_id = _next_publish_id(home)
     published_at = datetime.now(timezone.utc)
-    fingerprint = working_db_fingerprint(home)
+    built = state.working_db_build(home)
 
     with connect(home.working_db, read_only=True) as con:
         tables = published_tables(con)
@@ -509,14 +514,14 @@ def publish_serving_copy(
     try:
         say(f"copying {len(tables)} published tables of {home.working_db} into a new serving copy")
         copy_published_tables(home.working_db, copy, tables)
-        if working_db_fingerprint(home) != fingerprint:
+        if state.working_db_build(home) != built:
             raise NhtzError(f"{home.working_db} was written while it was being copied; nothing was published")
         stamp = (
             publish_id,
             published_at.replace(tzinfo=None),
-            last_check.get("build_at"),
-            last_check.get("checked_at", last_check["at"]),
-            last_check.get("coverage"),
+            last_check.build.started_at.isoformat(timespec="seconds"),
+            last_check.checked_at.isoformat(timespec="seconds"),
+            last_check.coverage,
             allow_partial,
         )
         _stamp_and_verify(copy, stamp, expected_rows)
@@ -541,7 +546,7 @@ def publish_serving_copy(
             _discard(version_dir)
     prune_parquet_versions(home, publish_id)
 
-    coverage = last_check.get("coverage")
+    coverage = last_check.coverage
     partial = coverage is not None and coverage < load_settings(home).min_coverage
     result = PublishResult(
         publish_id=publish_id,
@@ -553,15 +558,17 @@ def publish_serving_copy(
         partial=partial,
     )
     try:
-        state.record(
+        state.save(
             home,
-            "publish",
-            publish_id=publish_id,
-            build_at=last_check.get("build_at"),
-            checked_at=last_check.get("checked_at"),
-            coverage=coverage,
-            partial=partial,
-            tables=expected_rows,
+            PublishRecord(
+                publish_id=publish_id,
+                published_at=published_at,
+                build_invocation_id=last_check.build.invocation_id,
+                checked_at=last_check.checked_at,
+                coverage=coverage,
+                partial=partial,
+                tables=expected_rows,
+            ),
         )
     except OSError as error:
         raise NhtzError(

@@ -1,69 +1,114 @@
-"""`nhtz status`: what is loaded, built and published, in a few lines a person can read."""
+"""`nhtz status`: what is landed, built, checked and published, as a short aligned summary a person can read."""
+
+import duckdb
 
 from nhtz import state
 from nhtz.db import connect
+from nhtz.errors import NhtzError
 from nhtz.home import Home
+from nhtz.state import BuildRecord, CheckRecord, Landing, PublishRecord
 
-
-def _landing_summary(home: Home) -> list[str]:
-    if not home.working_db.exists():
-        return ["working database: none yet (nothing landed)"]
-    with connect(home.working_db, read_only=True) as con:
-        has_log = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'ingest_log'"
-        ).fetchone()[0]
-        if not has_log:
-            return [f"working database: {home.working_db} (nothing landed)"]
-        files = con.execute(
-            """
-            select
-                count(*) filter (where status = 'landed'),
-                count(*) filter (where status = 'refused'),
-                coalesce(sum(rows_read), 0),
-                coalesce(sum(rows_landed), 0),
-                coalesce(sum(rows_quarantined), 0)
-            from audit.ingest_log
-            """
-        ).fetchone()
-        observations = con.execute(
-            """
-            select
-                count(*),
-                count(distinct park_id),
-                min(period_year * 100 + period_month),
-                max(period_year * 100 + period_month),
-                count(distinct period_year * 100 + period_month)
-            from raw.observations
-            """
-        ).fetchone()
-    lines = [
-        f"working database: {home.working_db}",
-        f"files: {files[0]} landed, {files[1]} refused; rows read {files[2]}, landed {files[3]}, quarantined {files[4]}",
-    ]
-    if observations[0]:
-        first, last = observations[2], observations[3]
-        lines.append(
-            f"values: {observations[0]} from {observations[1]} parks, periods {first // 100}-{first % 100:02d} "
-            f"to {last // 100}-{last % 100:02d} ({observations[4]} periods)"
-        )
-    return lines
-
-
-def _event_line(home: Home, event: str, label: str) -> str:
-    entry = state.last(home, event)
-    if entry is None:
-        return f"{label}: never"
-    # the record's own bookkeeping (when, file fingerprints) is for the gate, not for people
-    shown = {k: v for k, v in entry.items() if k not in ("event", "at") and "fingerprint" not in k}
-    details = ", ".join(f"{k}={v}" for k, v in shown.items() if not isinstance(v, (list, dict)))
-    return f"{label}: {entry['at']}" + (f" ({details})" if details else "")
+Line = tuple[str, str]
 
 
 def describe_status(home: Home) -> str:
-    lines = [f"home: {home.root}"]
-    lines += _landing_summary(home)
-    lines.append(_event_line(home, "build", "last build"))
-    lines.append(_event_line(home, "check", "last check"))
-    lines.append(_event_line(home, "publish", "last publish"))
-    lines.append(f"serving database: {home.serving_db if home.serving_db.exists() else 'not published yet'}")
-    return "\n".join(lines)
+    if not home.root.exists():
+        raise NhtzError(f"no warehouse at {home.root}: land files with `nhtz ingest FILES --home {home.root}` "
+                        f"or make a demo with `nhtz demo --home {home.root}`")
+    lines: list[Line] = [("home", str(home.root))]
+    lines += landing_lines(home)
+    lines += [
+        ("last build", _guarded(build_line, home)),
+        ("last check", _guarded(check_line, home)),
+        ("last publish", _guarded(publish_line, home)),
+        ("serving", str(home.serving_db) if home.serving_db.exists() else "not published yet"),
+    ]
+    width = max(len(label) for label, _ in lines)
+    return "\n".join(f"{label:<{width}}  {value}" for label, value in lines)
+
+
+def landing_lines(home: Home) -> list[Line]:
+    if not home.working_db.exists():
+        return [("working db", "none yet: nothing landed (nhtz ingest FILES)")]
+    try:
+        with connect(home.working_db, read_only=True) as con:
+            if Landing.read(con).max_file_id is None:
+                return [("working db", f"{home.working_db} (nothing landed)")]
+            return [("working db", str(home.working_db)), *_landed(con)]
+    except duckdb.Error as error:
+        return [("working db", f"{home.working_db}: cannot read it ({str(error).strip().splitlines()[0]})")]
+
+
+def _landed(con: duckdb.DuckDBPyConnection) -> list[Line]:
+    landed, refused, read, rows_landed, quarantined = con.execute(
+        """
+        select
+            count(*) filter (where status = 'landed'),
+            count(*) filter (where status = 'refused'),
+            coalesce(sum(rows_read), 0),
+            coalesce(sum(rows_landed), 0),
+            coalesce(sum(rows_quarantined), 0)
+        from audit.ingest_log
+        """
+    ).fetchone()
+    values, parks, first, last, periods = con.execute(
+        """
+        select
+            count(*),
+            count(distinct park_id),
+            min(period_year * 100 + period_month),
+            max(period_year * 100 + period_month),
+            count(distinct period_year * 100 + period_month)
+        from raw.observations
+        """
+    ).fetchone()
+    lines = [("files", f"{landed} landed, {refused} refused; rows read {read}, landed {rows_landed}, "
+                       f"quarantined {quarantined}")]
+    if values:
+        lines += [
+            ("periods", f"{first // 100}-{first % 100:02d} to {last // 100}-{last % 100:02d} ({periods} months)"),
+            ("parks", f"{parks} with values ({values} values)"),
+        ]
+    return lines
+
+
+def _guarded(describe, home: Home) -> str:
+    """A record this version cannot read is said on its own line; the rest of the status still shows."""
+    try:
+        return describe(home)
+    except NhtzError as error:
+        return f"unreadable: {error}"
+
+
+def build_line(home: Home) -> str:
+    record = state.last(home, BuildRecord)
+    if record is None:
+        return "never"
+    counts = f"{record.models} models, {record.tests + record.unit_tests} tests, {record.seconds:.1f} s"
+    outcome = f"ok ({counts})" if record.ok else f"FAILED: {record.error}"
+    line = f"{state.beijing_time(record.finished_at)}, build {record.short_id}, {outcome}"
+    identity, landing = state.working_db_build(home)
+    stale = state.build_is_stale(identity, landing)
+    if record.ok and stale:
+        line += f"; now {stale}"
+    return line
+
+
+def check_line(home: Home) -> str:
+    record = state.last(home, CheckRecord)
+    if record is None:
+        return "never"
+    verdict = "passed" if record.passed else f"FAILED ({', '.join(record.failed)})"
+    build = f"build {record.build.short_id}" if record.build else "no build"
+    coverage = (f", {record.n_reported} of {record.n_active} active parks reported in {record.quarter} "
+                f"({record.coverage:.1%})") if record.coverage is not None else ""
+    return f"{state.beijing_time(record.checked_at)}, {verdict}, {build}{coverage}"
+
+
+def publish_line(home: Home) -> str:
+    record = state.last(home, PublishRecord)
+    if record is None:
+        return "never"
+    partial = ", partial" if record.partial else ""
+    build = (record.build_invocation_id or "none")[:8]
+    return f"{state.beijing_time(record.published_at)}, version {record.publish_id}, build {build}{partial}"

@@ -1,26 +1,34 @@
-"""nhtz.build: one dbt invocation per build, failures as one line naming the node, and the run recorded.
+"""nhtz.build through the one dbt runner: failures as one line naming the node, progress per node, the build's
+identity written by the project's hooks, typed run records, and `nhtz status`.
 
-The failure cases run a tiny dbt project (a copy of this project's profile, one seed, a good model, a broken model
-or a failing test) so that they exercise build()'s handling without the whole warehouse."""
+The failure cases run a tiny dbt project (one seed, a good model, a broken model or a failing test, and the
+project's own build-identity hooks) so that they exercise build()'s handling without the whole warehouse.
+"""
 
+import json
+import re
 import shutil
 import textwrap
+from datetime import timezone
 
 import pytest
 from typer.testing import CliRunner
 
-import nhtz.build as build_module
-from nhtz import state
+from data_quality.gate import check_reconciliations
+from marts_fixture import landed_rows, make_fixture_home
+from nhtz import dbt_runner, state
 from nhtz.build import build
 from nhtz.cli import app
 from nhtz.db import connect, ensure_landing_tables
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR
-
-from marts_fixture import make_fixture_home
+from nhtz.state import BuildIdentity, BuildRecord, CheckRecord, Landing
 
 pytestmark = pytest.mark.xdist_group("build")
+
+N_LANDED = len(landed_rows())
+N_FILES = len({row["file_id"] for row in landed_rows()})
 
 
 def tiny_project(root, models: dict[str, str], tests: dict[str, str] | None = None):
@@ -29,7 +37,7 @@ def tiny_project(root, models: dict[str, str], tests: dict[str, str] | None = No
     (project / "tests").mkdir()
     (project / "macros").mkdir()
     (root / "seeds").mkdir()
-    shutil.copy(DBT_PROJECT_DIR / "profiles.yml", project / "profiles.yml")
+    shutil.copy(DBT_PROJECT_DIR / "macros" / "record_build.sql", project / "macros")
     (project / "dbt_project.yml").write_text(
         textwrap.dedent(
             """
@@ -38,6 +46,10 @@ def tiny_project(root, models: dict[str, str], tests: dict[str, str] | None = No
             config-version: 2
             profile: nhtz
             seed-paths: ["../seeds"]
+            on-run-start:
+              - "{{ record_build_start() }}"
+            on-run-end:
+              - "{{ record_build(results) }}"
             """
         )
     )
@@ -49,9 +61,17 @@ def tiny_project(root, models: dict[str, str], tests: dict[str, str] | None = No
     return project
 
 
+LANDED_PARKS = {"landed_parks": "select count(distinct park_id) as n_parks from raw.observations"}
+
+
 @pytest.fixture
 def landed_home(tmp_path):
     return make_fixture_home(tmp_path)
+
+
+def current_identity(home: Home) -> BuildIdentity | None:
+    with connect(home.working_db, read_only=True) as con:
+        return BuildIdentity.current(con)
 
 
 def test_empty_home_says_nothing_landed(tmp_path):
@@ -63,7 +83,7 @@ def test_empty_home_says_nothing_landed(tmp_path):
         ensure_landing_tables(con)
     with pytest.raises(NhtzError, match="nothing landed yet"):
         build(home)
-    assert state.last(home, "build") is None
+    assert state.last(home, BuildRecord) is None
 
 
 def test_cli_prints_one_line_and_exits_non_zero(tmp_path):
@@ -76,54 +96,145 @@ def test_cli_prints_one_line_and_exits_non_zero(tmp_path):
 
 
 def test_broken_model_names_the_model_and_dbt_error(tmp_path, landed_home, monkeypatch):
-    project = tiny_project(
-        tmp_path / "project",
-        {
-            "landed_parks": "select count(distinct park_id) as n_parks from raw.observations",
-            "broken_model": "select * from raw.no_such_table",
-        },
-    )
-    monkeypatch.setattr(build_module, "DBT_PROJECT_DIR", project)
+    project = tiny_project(tmp_path / "project", {**LANDED_PARKS, "broken_model": "select * from raw.no_such_table"})
+    monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
     with pytest.raises(NhtzError) as raised:
         build(landed_home)
     message = str(raised.value)
     assert "\n" not in message
     assert message.startswith("build failed: model broken_model errored: Catalog Error: Table with name no_such_table")
-    record = state.last(landed_home, "build")
-    assert record["status"] == "failed"
-    assert "broken_model" in record["error"]
+    record = state.last(landed_home, BuildRecord)
+    assert record.status == "failed" and "broken_model" in record.error
+    # the working database says the same: this run failed
+    identity = current_identity(landed_home)
+    assert (identity.invocation_id, identity.status) == (record.invocation_id, "failed")
     # the good model was built all the same: 5 parks landed in the fixture
     with connect(landed_home.working_db, read_only=True) as con:
         assert con.execute("select n_parks from main.landed_parks").fetchone() == (5,)
 
 
-def test_failing_test_names_the_test_and_the_count(tmp_path, landed_home, monkeypatch):
+def test_a_failing_reconciliation_test_fails_the_build_and_the_gate_names_it(tmp_path, landed_home, monkeypatch):
     project = tiny_project(
         tmp_path / "project",
-        {"landed_parks": "select count(distinct park_id) as n_parks from raw.observations"},
+        LANDED_PARKS,
         # the fixture has five parks, so this singular test returns one row and fails
-        {"four_parks_only": "select * from {{ ref('landed_parks') }} where n_parks <> 4"},
+        {"national_equals_sum_of_parks": "select * from {{ ref('landed_parks') }} where n_parks <> 4"},
     )
-    monkeypatch.setattr(build_module, "DBT_PROJECT_DIR", project)
-    with pytest.raises(NhtzError, match=r"^build failed: test four_parks_only failed: Got 1 result") as raised:
+    monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
+    with pytest.raises(NhtzError, match=r"^build failed: test national_equals_sum_of_parks failed: Got 1 result") as raised:
         build(landed_home)
     assert "\n" not in str(raised.value)
-    assert state.last(landed_home, "build")["status"] == "failed"
+    record = state.last(landed_home, BuildRecord)
+    assert record.status == "failed" and record.singular_tests == {"national_equals_sum_of_parks": "fail"}
+    identity = current_identity(landed_home)
+    assert state.build_is_stale(identity, Landing(N_FILES, N_LANDED)).startswith(f"the last build ({identity.short_id}")
+    national, regions = check_reconciliations(identity, record)
+    assert not national.passed and national.detail == f"dbt test national_equals_sum_of_parks: fail in build {identity.short_id}"
+    assert not regions.passed
 
 
-def test_successful_build_is_summarised_and_recorded(tmp_path, landed_home, monkeypatch):
+def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, landed_home, monkeypatch):
     project = tiny_project(
-        tmp_path / "project",
-        {"landed_parks": "select count(distinct park_id) as n_parks from raw.observations"},
-        {"five_parks": "select * from {{ ref('landed_parks') }} where n_parks <> 5"},
+        tmp_path / "project", LANDED_PARKS, {"five_parks": "select * from {{ ref('landed_parks') }} where n_parks <> 5"}
     )
-    monkeypatch.setattr(build_module, "DBT_PROJECT_DIR", project)
+    monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
     said = []
     result = build(landed_home, full_refresh=True, say=said.append)
-    assert (result.models, result.seeds, result.tests) == (1, 1, 1)
-    assert result.describe().startswith("build: 1 models and 1 seeds built, 1 data tests and 0 unit tests passed")
+    record = result.record
+    assert (record.models, record.seeds, record.tests) == (1, 1, 1)
+    assert result.describe().startswith(
+        f"build {record.short_id}: 1 models and 1 seeds built, 1 data tests and 0 unit tests passed"
+    )
     assert said[0].endswith("(full refresh)")
-    record = state.last(landed_home, "build")
-    assert (record["status"], record["models"], record["tests"], record["full_refresh"]) == ("ok", 1, 1, True)
-    # the per-home target path keeps builds of different homes apart
+    # one line per node from dbt's own events, numbered out of the three nodes
+    progress = [line for line in said if line.startswith("[")]
+    assert len(progress) == 3
+    assert re.fullmatch(r"\[\d/3\] seed main\.tiny_units ok \d+\.\d s", [p for p in progress if " seed " in p][0])
+    assert re.fullmatch(r"\[\d/3\] model main\.landed_parks ok \d+\.\d s", [p for p in progress if " model " in p][0])
+    assert re.fullmatch(r"\[3/3\] test five_parks ok \d+\.\d s", progress[-1])
+    # the record, read back typed, is keyed by the identity the hooks wrote, with the landing it read
+    assert state.last(landed_home, BuildRecord) == record
+    assert (record.status, record.full_refresh, record.singular_tests) == ("ok", True, {"five_parks": "pass"})
+    identity = current_identity(landed_home)
+    assert (identity.invocation_id, identity.command, identity.status) == (record.invocation_id, "build", "ok")
+    assert identity.landing == record.landing == Landing(max_file_id=N_FILES, observations=N_LANDED)
+    assert identity.started_at <= identity.finished_at and identity.started_at.tzinfo == timezone.utc
+    # per-home profile, target and log folders; dbt let go of the database: it opens for writing at once
+    profile = json.loads((landed_home.root / "dbt" / "profiles.yml").read_text())
+    assert profile["nhtz"]["outputs"]["working"]["path"] == str(landed_home.working_db.resolve())
     assert (landed_home.root / "dbt" / "target" / "run_results.json").exists()
+    assert (landed_home.root / "dbt" / "logs" / "dbt.log").exists()
+    with connect(landed_home.working_db) as con:
+        assert con.execute("select count(*) from audit.build_identity").fetchone() == (1,)
+
+
+def test_each_build_has_its_own_identity_and_a_read_only_dbt_run_writes_none(tmp_path, landed_home, monkeypatch):
+    project = tiny_project(tmp_path / "project", LANDED_PARKS)
+    monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
+    first = build(landed_home).record
+    second = build(landed_home).record
+    assert first.invocation_id != second.invocation_id
+    assert current_identity(landed_home).invocation_id == second.invocation_id
+    # dbt test, like docs and parse, only reads: the identity stays the last build's
+    run = dbt_runner.invoke(dbt_runner.home_workspace(landed_home), ["test"])
+    assert run.success
+    with connect(landed_home.working_db, read_only=True) as con:
+        rows = con.execute("select invocation_id, status from audit.build_identity order by started_at").fetchall()
+    assert rows == [(first.invocation_id, "ok"), (second.invocation_id, "ok")]
+
+
+# --- typed run records ------------------------------------------------------------------------------------------
+
+def test_records_round_trip_and_are_written_atomically(tmp_path):
+    home = Home(tmp_path)
+    identity = BuildIdentity("abc", "build", "ok", state.now_utc(), state.now_utc(), Landing(3, 10))
+    record = CheckRecord(checked_at=state.now_utc(), passed=True, build=identity, failed=(), quarter="2023Q4",
+                         n_active=178, n_reported=5, coverage=0.02809, findings={"error": 1})
+    assert state.last(home, CheckRecord) is None
+    state.save(home, record)
+    assert state.last(home, CheckRecord) == record
+    # a record that cannot replace the old one leaves the old one whole and no temporary file
+    (home.state / "build.json").mkdir()
+    with pytest.raises(IsADirectoryError):
+        state.save(home, BuildRecord(status="ok", finished_at=state.now_utc()))
+    assert sorted(p.name for p in home.state.iterdir()) == ["build.json", "check.json"]
+
+
+def test_a_record_of_another_shape_is_one_line_naming_the_file(tmp_path):
+    home = Home(tmp_path)
+    home.state.mkdir(parents=True)
+    # the untyped record of an earlier nhtz
+    (home.state / "build.json").write_text(json.dumps({"event": "build", "at": "2024-01-01T00:00:00+00:00"}))
+    with pytest.raises(NhtzError) as raised:
+        state.last(home, BuildRecord)
+    assert str(raised.value).startswith(f"{home.state / 'build.json'} is not a BuildRecord this nhtz can read (")
+    assert "\n" not in str(raised.value)
+
+
+# --- nhtz status ------------------------------------------------------------------------------------------------
+
+def test_status_of_a_missing_home_says_so_in_one_line(tmp_path):
+    outcome = CliRunner().invoke(app, ["status", "--home", str(tmp_path / "nowhere")])
+    assert outcome.exit_code == 1
+    assert outcome.output.startswith(f"nhtz: error: no warehouse at {tmp_path / 'nowhere'}: ")
+    assert len(outcome.output.splitlines()) == 1
+
+
+def test_status_is_an_aligned_summary_with_the_build_identity_in_beijing_time(built_fixture_home):
+    outcome = CliRunner().invoke(app, ["status", "--home", str(built_fixture_home.root)])
+    assert outcome.exit_code == 0, outcome.output
+    lines = outcome.output.splitlines()
+    labels = [line.split("  ")[0].rstrip() for line in lines]
+    assert labels == ["home", "working db", "files", "periods", "parks", "last build", "last check", "last publish",
+                      "serving"]
+    # values start in one column
+    assert len({len(line) - len(line[len(label):].lstrip()) for line, label in zip(lines, labels)}) == 1
+    shown = dict(zip(labels, (line[len(label):].strip() for line, label in zip(lines, labels))))
+    assert shown["files"] == f"{N_FILES} landed, 0 refused; rows read {N_LANDED}, landed {N_LANDED}, quarantined 0"
+    # A's monthly gdp runs from 2022-01; quarters end in 2023-12
+    assert shown["periods"].startswith("2022-01 to 2023-12")
+    assert shown["parks"] == f"5 with values ({N_LANDED} values)"
+    record = state.last(built_fixture_home, BuildRecord)
+    assert shown["last build"].startswith(f"{state.beijing_time(record.finished_at)}, build {record.short_id}, ok (")
+    assert "北京时间" in shown["last build"]
+    assert shown["last publish"] == "never" and shown["serving"] == "not published yet"

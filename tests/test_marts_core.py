@@ -8,6 +8,7 @@ import pytest
 
 from marts_fixture import EXPECTED, PARKS, QUARTERS, REGIONS, SUBMITTED, YTD, build_fixture_home
 from nhtz import state
+from nhtz.state import BuildRecord
 from nhtz.db import connect
 from nhtz.project import SEEDS_DIR
 
@@ -235,8 +236,8 @@ def test_published_columns_follow_the_contract_and_carry_chinese_docs(home):
 
 
 def test_build_is_recorded(home):
-    record = state.last(home, "build")
-    assert record["status"] == "ok"
-    assert record["models"] >= 14  # 1 staging + 7 intermediate + 2 audit + 5 core marts, plus others' marts
-    assert record["unit_tests"] >= 2
+    record = state.last(home, BuildRecord)
+    assert record.status == "ok"
+    assert record.models >= 14  # 1 staging + 7 intermediate + 2 audit + 5 core marts, plus others' marts
+    assert record.unit_tests >= 2
     assert Path(home.root / "dbt" / "target" / "manifest.json").exists()

@@ -6,6 +6,7 @@ parks. Tests whose subject is not coverage lower the minimum in the home's nhtz.
 compared before and after by a snapshot of every mart read with plain SQL here, never through the code under test.
 """
 
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -32,6 +33,7 @@ from nhtz.db import connect
 from nhtz.errors import GateFailed, NhtzError
 from nhtz.home import Home
 from nhtz.publish import PUBLISHED_AUDIT_TABLES, publish
+from nhtz.state import CheckRecord
 pytest.register_assert_rewrite("serving_fixture")  # before its import: its asserts report values
 from serving_fixture import XDIST_GROUP, allow_any_coverage, copy_home, file_digests
 
@@ -163,31 +165,32 @@ def test_gate_failure_blocks_publication_and_keeps_the_serving_copy(home):
     allow_any_coverage(home)
     publish(home)
     before = checksum(home.serving_db)
-    # national gdp 2023Q4 is 44 + 84 + 24 + 20 + 44 = 216 over the parks; make it 217
+    # a landed value in a unit the conversion table does not know: a blocking landing expectation fails
+    # (national = Σ parks is the build's own test: a build that fails it is no build the gate passes)
     with connect(home.working_db) as con:
-        con.execute("update marts.national_quarter set value_ytd = value_ytd + 1 "
-                    "where quarter = '2023Q4' and indicator_code = 'gdp'")
+        con.execute("update raw.observations set unit = '斤' where file_id = 1 and row_number = 2")
     checked = CliRunner().invoke(app, ["check", "--home", str(home.root)])
     assert checked.exit_code == 1
     assert "publication gate FAILED" in checked.output
-    assert "✗ national = Σ parks: 1 of " in checked.output
-    assert "2023Q4 gdp: national 217 ≠ Σ parks 216" in checked.output
-    assert "✗ build finished" in checked.output  # the update itself is a write after the build
-    with pytest.raises(GateFailed, match=r"the publication gate failed \(.*national = Σ parks.*\); "
+    assert "✗ blocking expectations: 1 of " in checked.output
+    assert "raw.observations: expect_column_values_to_be_in_set(unit)" in checked.output
+    with pytest.raises(GateFailed, match=r"the publication gate failed \(blocking expectations\); "
                                          r"the serving copy is unchanged"):
         publish(home)
     assert checksum(home.serving_db) == before
 
 
-def test_publish_refuses_without_a_check_of_the_current_build(tmp_path):
-    home = make_fixture_home(tmp_path)
+def test_publish_refuses_without_a_check_of_the_current_build(tmp_path, home):
     with pytest.raises(GateFailed, match="nothing to publish: no build recorded"):
-        publish(home)
-    state.record(home, "build", status="ok")
+        publish(make_fixture_home(tmp_path))
+    checked = state.last(home, CheckRecord)
+    (home.state / "check.json").unlink()
     with pytest.raises(GateFailed, match=r"has not been checked; run `nhtz check` first"):
         publish(home)
-    state.record(home, "check", passed=True, build_at="2020-01-01T00:00:00+00:00", coverage=1.0)
-    with pytest.raises(GateFailed, match="was of an earlier build"):
+    # a check of another build than the one in the working database vouches for nothing
+    earlier = dataclasses.replace(checked.build, invocation_id="00000000-0000-0000-0000-000000000000")
+    state.save(home, dataclasses.replace(checked, build=earlier))
+    with pytest.raises(GateFailed, match="changed after the last check .* the check was of build 00000000"):
         publish(home)
 
 

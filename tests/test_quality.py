@@ -1,335 +1,266 @@
-"""The publication gate, on a hand-made working database.
+"""The publication gate on the dbt-built marts fixture (tests/marts_fixture.py, tests/conftest.py).
 
-The hand-made database holds every registered park (178) with values a person can add up: park number i
-(registry order, 1-based) has gdp year-to-date i in 2024Q1 and 2i in 2024Q2 and employees 100·i in both quarters.
-National and regional tables are written by plain group-bys here, so the gate is checked against sums
-computed outside it.
+The fixture: five real parks of the registry's 178, 2022Q1–2023Q4, with rule violations the build holds out.
+Where a test needs a broken database, it breaks a private copy of the built one with a targeted statement.
+Expected numbers come from the fixture's own definition (what was landed, the registry seed), not from the code
+under test.
 """
 
 import csv
-import json
-from pathlib import Path
+import errno
+import os
+import resource
+import signal
+from datetime import datetime, timedelta, timezone
 
-import duckdb
 import pytest
+from typer.testing import CliRunner
 
-from data_quality.gate import GateResult, check, check_build_is_current, check_integrity
+from data_quality.gate import GateResult, check, check_parks, check_reconciliations
+from marts_fixture import PARKS, landed_rows
 from nhtz import state
-from nhtz.db import connect, ensure_landing_tables
+from nhtz.cli import app
+from nhtz.db import connect
 from nhtz.home import Home
 from nhtz.project import SEEDS_DIR
+from nhtz.state import BuildIdentity, BuildRecord, CheckRecord, Landing
 
-N_PARKS = 178
-SUM_1_TO_N = N_PARKS * (N_PARKS + 1) // 2  # 15931
+N_LANDED = len(landed_rows())
+N_FILES = len({row["file_id"] for row in landed_rows()})
 
 
-def registry_rows() -> list[dict]:
+def active_parks_at(day: str) -> set[str]:
+    """Registry parks that were national zones on `day`, read straight from the seed."""
     with open(SEEDS_DIR / "park_registry.csv", encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def make_handmade_home(root: Path, drop_latest_parks: int = 0) -> Home:
-    """A working database shaped like a finished build; `drop_latest_parks` parks (the last in registry order)
-    have no 2024Q2 values, so coverage is (178 − n) / 178."""
-    home = Home(root).ensure()
-    seeds = str(SEEDS_DIR).replace("'", "''")
-    with connect(home.working_db) as con:
-        ensure_landing_tables(con)
-        con.execute(
-            f"""
-            create schema marts;
-            create schema reference;
-            create table reference.park_registry as
-                select * from read_csv('{seeds}/park_registry.csv', header = true, all_varchar = true);
-            create table marts.dim_park as
-                select park_id, park_name, short_name, province, city, region, approved_year::integer as approved_year,
-                    active_from::date as active_from, active_to::date as active_to,
-                    row_number() over () as park_number
-                from reference.park_registry;
-            create table marts.dim_indicator as
-                select indicator_code, name_zh, name_en, unit, kind, direction::integer as direction
-                from read_csv('{seeds}/indicators.csv', header = true, all_varchar = true);
-            create table marts.fct_park_quarter as
-                with quarters as (
-                    select * from (values ('2024Q1', 2024, 1), ('2024Q2', 2024, 2)) as q (quarter, year, quarter_num)
-                ),
-                values_by_park as (
-                    select park_id, park_number, quarter, year, quarter_num, 'gdp' as indicator_code,
-                        park_number * quarter_num::double as value_ytd, park_number::double as value_q
-                    from marts.dim_park, quarters
-                    union all
-                    select park_id, park_number, quarter, year, quarter_num, 'employees', park_number * 100.0, null
-                    from marts.dim_park, quarters
-                )
-                select park_id, quarter, year, quarter_num, indicator_code, value_ytd, value_q,
-                    null::double as yoy_ytd_pct, null::double as yoy_q_pct, 'nominal' as price_basis,
-                    0 as revision_count, 'ok' as quality_status
-                from values_by_park
-                where not (quarter = '2024Q2' and park_number > {N_PARKS - drop_latest_parks});
-            create schema intermediate;
-            create table intermediate.int_park_quarter_values as
-                select park_id, quarter, year, quarter_num, indicator_code, value_ytd from marts.fct_park_quarter;
-            create table intermediate.int_park_months_current as
-                select park_id, year, quarter_num * 3 as month, indicator_code, value_ytd from marts.fct_park_quarter;
-            create table audit.findings (
-                park_id varchar, quarter varchar, indicator_code varchar, rule_id varchar, severity varchar,
-                message varchar, value double
-            );
-            insert into raw.observations
-                select 1, 'a.xlsx', 'h', 'Sheet1', 3, park_id, park_name, '2024年1-6月', 2024, 6, 'gdp', 2.0, '亿元', 1,
-                    now()::timestamp
-                from marts.dim_park limit 2;
-            """
-        )
-        write_aggregates(con)
-    state.record(home, "build", status="ok")
-    return home
-
-
-def write_aggregates(con: duckdb.DuckDBPyConnection) -> None:
-    """National and regional tables as plain sums over the non-error park values (what the marts promise)."""
-    con.execute(
-        """
-        create or replace table marts.national_quarter as
-            select quarter, indicator_code, sum(value_ytd) as value_ytd, sum(value_q) as value_q,
-                count(*) as n_parks, null::double as yoy_ytd_pct, null::double as yoy_ytd_pct_lfl,
-                0 as n_parks_lfl, 0 as n_parks_growing
-            from marts.fct_park_quarter where quality_status <> 'error'
-            group by all;
-        create or replace table marts.region_quarter as
-            select quarter, region, indicator_code, sum(value_ytd) as value_ytd, sum(value_q) as value_q,
-                count(*) as n_parks, null::double as yoy_ytd_pct, null::double as yoy_ytd_pct_lfl,
-                0 as n_parks_lfl, 0 as n_parks_growing
-            from marts.fct_park_quarter join marts.dim_park using (park_id) where quality_status <> 'error'
-            group by all;
-        """
-    )
-
-
-def rebuilt(home: Home, sql: str, rebuild_aggregates: bool = True) -> Home:
-    """Change the working database and record a new build, as `nhtz build` would after new submissions."""
-    with connect(home.working_db) as con:
-        con.execute(sql)
-        if rebuild_aggregates:
-            write_aggregates(con)
-    state.record(home, "build", status="ok")
-    return home
+        return {
+            row["park_id"]
+            for row in csv.DictReader(handle)
+            if row["active_from"] <= day and (not row["active_to"] or row["active_to"] >= day)
+        }
 
 
 def by_name(result):
     return {c.name: c for c in result.checks}
 
 
-def integrity(home: Home) -> GateResult:
-    """The gate's own checks without the (slow) GX suites: reconciliation, parks, coverage, findings."""
-    result = GateResult(checks=[], checked_at="2024-07-25T00:00:00+00:00", build_at=None, min_coverage=0.9)
+def gate_without_suites(home: Home, quarter: str | None) -> GateResult:
+    """The park dimension, coverage and findings part of the gate, without the (slow) GX suites."""
+    result = GateResult(checks=[], checked_at=state.now_utc(), build=None, min_coverage=0.9)
     with connect(home.working_db, read_only=True) as con:
-        check_integrity(con, result, tolerance=1e-6)
+        check_parks(con, result, quarter)
     return result
 
 
 @pytest.fixture(scope="module")
-def passing(tmp_path_factory):
-    home = make_handmade_home(tmp_path_factory.mktemp("passing"))
-    return home, check(home)
+def checked(fixture_home_copy):
+    """The built fixture checked twice: the second check of the same build must pass as the first did (the first
+    check's write of audit.gate_results is no later write)."""
+    first = check(fixture_home_copy)
+    return fixture_home_copy, first, check(fixture_home_copy)
 
 
-def test_gate_passes_on_consistent_database_and_reports_coverage(passing):
-    home, result = passing
+def test_gate_passes_on_the_built_fixture_and_reports_coverage_of_the_latest_quarter(checked):
+    home, result, _ = checked
     checks = by_name(result)
     assert result.passed, result.describe()
-    # 2 quarters × 2 base indicators reconcile
-    assert "4 quarter×indicator rows agree" in checks["national = Σ parks"].detail
-    assert "4 quarter×indicator rows agree" in checks["regions add up to national"].detail
-    assert result.coverage.quarter == "2024Q2"
-    assert (result.coverage.n_active, result.coverage.n_reported) == (N_PARKS, N_PARKS)
-    assert checks["coverage"].passed and not checks["coverage"].blocking
-    assert "178 of 178 active parks reported in 2024Q2" in result.describe()
+    assert list(checks) == [
+        "build finished", "national = Σ parks", "regions add up to national", "blocking expectations",
+        "informative expectations", "parks registered", "coverage",
+    ]
+    build = state.last(home, BuildRecord)
+    assert checks["national = Σ parks"].detail == f"dbt test national_equals_sum_of_parks: pass in build {build.short_id}"
+    assert checks["regions add up to national"].detail == f"dbt test region_sums_equal_national: pass in build {build.short_id}"
+    # 2023Q4: every registry park active at 2023-12-31, five of them reported
+    active = active_parks_at("2023-12-31")
+    assert (result.coverage.quarter, result.coverage.n_active, result.coverage.n_reported) == ("2023Q4", len(active), 5)
+    assert set(result.coverage.missing) == active - set(PARKS.values())
+    assert not checks["coverage"].passed and not checks["coverage"].blocking
+    share = 5 / len(active)
+    assert f"5 of {len(active)} active parks reported in 2023Q4 ({share:.1%}, minimum 90%" in result.describe()
 
 
-def test_gate_writes_results_table_and_check_record(passing):
-    home, result = passing
+def test_held_out_values_leave_the_reconciliation_passing(checked):
+    """The fixture's build holds out error values (D's falling revenue YTD, B's value added above its output):
+    its reconciliation tests, the one home of national = Σ parks, passed with them held out."""
+    home, _, _ = checked
     with connect(home.working_db, read_only=True) as con:
-        rows = con.execute("select check_name, passed, blocking from audit.gate_results order by check_name").fetchall()
-    assert len(rows) == len(result.checks) == 7  # build, 2 × expectations, 2 reconciliations, parks, coverage
-    assert ("national = Σ parks", True, True) in rows
-    assert ("coverage", True, False) in rows
-    record = state.last(home, "check")
-    assert record["passed"] is True
-    assert record["build_at"] == state.last(home, "build")["at"]
-    assert record["n_active"] == N_PARKS and record["coverage"] == 1.0
-
-
-def test_gate_builds_data_docs(passing):
-    home, _ = passing
-    index = home.gx_docs / "index.html"
-    assert index.exists()
-    assert "marts.fct_park_quarter" in index.read_text(encoding="utf-8")
-
-
-def test_national_differing_from_sum_of_parks_fails_with_the_quarter_and_indicator(tmp_path):
-    home = make_handmade_home(tmp_path)
-    # national gdp 2024Q2 should be 2 × 15931 = 31862; make it 31863
-    rebuilt(home, "select 1", rebuild_aggregates=True)
-    with connect(home.working_db) as con:
-        con.execute("update marts.national_quarter set value_ytd = value_ytd + 1 where quarter = '2024Q2' and indicator_code = 'gdp'")
-    state.record(home, "build", status="ok")
-    result = check(home)
-    checks = by_name(result)
-    assert not result.passed
-    assert not checks["national = Σ parks"].passed
-    assert "1 of 4 quarter×indicator rows differ: 2024Q2 gdp: national 31863 ≠ Σ parks 31862" in checks[
-        "national = Σ parks"
-    ].detail
-    # the regions still add up to the (wrong) national total? no: they add up to the parks, so they differ too
-    assert not checks["regions add up to national"].passed
-    assert state.last(home, "check")["failed"] == ["national = Σ parks", "regions add up to national"]
-
-
-def test_error_values_are_held_out_of_the_reconciliation(tmp_path):
-    home = make_handmade_home(tmp_path)
-    # park 1's 2024Q2 gdp is an error: national must be 31862 − 2 = 31860 over 177 parks
-    rebuilt(home, "update marts.fct_park_quarter set quality_status = 'error' where park_id = "
-                  "(select park_id from marts.dim_park where park_number = 1) and quarter = '2024Q2' and indicator_code = 'gdp'")
-    with connect(home.working_db, read_only=True) as con:
-        national = con.execute(
-            "select value_ytd, n_parks from marts.national_quarter where quarter = '2024Q2' and indicator_code = 'gdp'"
+        errors = con.execute(
+            "select park_id, quarter, indicator_code from marts.fct_park_quarter where quality_status = 'error' "
+            "order by all"
         ).fetchall()
-    assert national == [(2 * SUM_1_TO_N - 2, N_PARKS - 1)]
-    result = integrity(home)
-    assert result.passed, result.describe()
+    assert (PARKS["B"], "2023Q4", "industrial_value_added") in errors
+    assert (PARKS["D"], "2023Q3", "revenue") in errors
+    assert state.last(home, BuildRecord).singular_tests["national_equals_sum_of_parks"] == "pass"
 
 
-def test_national_including_an_error_value_fails(tmp_path):
-    home = make_handmade_home(tmp_path)
-    with connect(home.working_db) as con:
-        con.execute("update marts.fct_park_quarter set quality_status = 'error' where value_ytd = 356 and indicator_code = 'gdp'")
-    state.record(home, "build", status="ok")
-    result = integrity(home)
-    detail = by_name(result)["national = Σ parks"].detail
-    # park 178's 2024Q2 gdp (356) is an error but national still counts it: 31862 vs 31506
-    assert "2024Q2 gdp: national 31862 ≠ Σ parks 31506" in detail
+def test_rechecking_the_same_build_passes(checked):
+    _, first, again = checked
+    assert first.passed and again.passed, again.describe()
+    assert first.build == again.build
 
 
-def test_count_of_parks_must_agree_too(tmp_path):
-    home = make_handmade_home(tmp_path)
-    with connect(home.working_db) as con:
-        con.execute("update marts.national_quarter set n_parks = 177 where quarter = '2024Q1' and indicator_code = 'employees'")
-    state.record(home, "build", status="ok")
-    detail = by_name(integrity(home))["national = Σ parks"].detail
-    assert "2024Q1 employees: national n_parks 177 ≠ Σ parks 178" in detail
+def test_gate_writes_results_table_and_check_record_keyed_by_the_build_identity(checked):
+    home, _, result = checked
+    with connect(home.working_db, read_only=True) as con:
+        identity = BuildIdentity.current(con)
+        rows = con.execute(
+            "select check_name, passed, blocking from audit.gate_results where checked_at = "
+            "(select max(checked_at) from audit.gate_results) order by check_name"
+        ).fetchall()
+    assert len(rows) == len(result.checks) == 7
+    assert ("national = Σ parks", True, True) in rows
+    assert ("coverage", False, False) in rows
+    record = state.last(home, CheckRecord)
+    assert record.passed is True and record.failed == ()
+    assert record.build == identity == result.build
+    assert identity.invocation_id == state.last(home, BuildRecord).invocation_id
+    # the landing the build read: every value and every file of the fixture
+    assert identity.landing == Landing(max_file_id=N_FILES, observations=N_LANDED)
+    active = len(active_parks_at("2023-12-31"))
+    assert (record.quarter, record.n_active, record.n_reported) == ("2023Q4", active, 5)
+    assert record.coverage == round(5 / active, 6)
 
 
-def test_blocking_expectation_failure_fails_the_gate(tmp_path):
-    home = make_handmade_home(tmp_path)
-    rebuilt(home, "insert into marts.fct_park_quarter select * replace ('maybe' as quality_status) "
-                  "from marts.fct_park_quarter where quarter = '2024Q1' and indicator_code = 'gdp' limit 1")
-    result = check(home)
-    checks = by_name(result)
-    assert not checks["blocking expectations"].passed
-    detail = checks["blocking expectations"].detail
-    assert "expect_compound_columns_to_be_unique(park_id+quarter+indicator_code)" in detail
-    assert "expect_column_values_to_be_in_set(quality_status) (1 of 713 rows unexpected, e.g. ['maybe'])" in detail
+def test_gate_writes_the_data_docs_site_and_no_scratch_folders(checked):
+    home, _, _ = checked
+    index = home.gx_docs / "index.html"
+    assert "raw.observations" in index.read_text(encoding="utf-8")
+    assert not list(home.root.glob(".gx_docs-*"))
 
 
-def test_implausible_growth_is_reported_but_does_not_block(tmp_path):
-    home = make_handmade_home(tmp_path)
-    rebuilt(home, "update marts.fct_park_quarter set yoy_ytd_pct = 450 where quarter = '2024Q2' and value_ytd in (2, 4, 6)"
-                  " and indicator_code = 'gdp'")
-    result = check(home)
-    checks = by_name(result)
-    assert result.passed, result.describe()
-    assert not checks["informative expectations"].passed
-    assert "expect_column_values_to_be_between(yoy_ytd_pct) (3 of 712 rows unexpected" in checks["informative expectations"].detail
+def test_coverage_is_measured_for_the_quarter_asked(fixture_home_copy):
+    # 2023Q2: akesu_alaer joined on 2023-06-12, so all 178 are active at 2023-06-30; wuhan_donghu (C) sent nothing
+    result = gate_without_suites(fixture_home_copy, "2023q2")
+    active = active_parks_at("2023-06-30")
+    assert PARKS["E"] in active
+    assert (result.coverage.quarter, result.coverage.n_active, result.coverage.n_reported) == ("2023Q2", len(active), 4)
+    assert PARKS["C"] in result.coverage.missing and PARKS["E"] not in result.coverage.missing
+    # 2023Q1: akesu_alaer is not a zone yet; A, B, C and D reported
+    earlier = gate_without_suites(fixture_home_copy, "2023Q1")
+    assert (earlier.coverage.n_active, earlier.coverage.n_reported) == (len(active_parks_at("2023-03-31")), 4)
+    assert len(active_parks_at("2023-03-31")) == len(active) - 1
 
 
-def test_low_coverage_is_reported_not_blocking(tmp_path):
-    home = make_handmade_home(tmp_path, drop_latest_parks=20)
-    result = integrity(home)
+def test_a_quarter_not_in_the_data_has_no_coverage_to_vouch_for(fixture_home_copy):
+    result = gate_without_suites(fixture_home_copy, "2030Q1")
     coverage = by_name(result)["coverage"]
-    assert result.passed
-    assert (result.coverage.n_active, result.coverage.n_reported) == (178, 158)
     assert not coverage.passed and not coverage.blocking
-    assert "158 of 178 active parks reported in 2024Q2 (88.8%, minimum 90%" in coverage.detail
+    assert coverage.detail == "2030Q1 is not a quarter of the data: no park to cover"
 
 
-def test_facts_of_an_unregistered_park_fail(tmp_path):
-    home = make_handmade_home(tmp_path)
-    rebuilt(home, "insert into marts.fct_park_quarter select * replace ('nowhere_park' as park_id) "
-                  "from marts.fct_park_quarter where quarter = '2024Q2' and indicator_code = 'gdp' and value_ytd = 2")
-    # the aggregates were rewritten, so they reconcile: only the park check speaks
-    checks = by_name(integrity(home))
-    assert not checks["parks registered"].passed
-    assert "1 parks in 2024Q2 facts are not in dim_park: nowhere_park" in checks["parks registered"].detail
-
-
-def test_findings_are_counted_by_severity_not_blocking(tmp_path):
-    home = make_handmade_home(tmp_path)
-    rebuilt(home, """
-        insert into audit.findings values
-            ('beijing_zgc', '2024Q2', 'gdp', 'ytd_falls', 'error', '累计值下降', 2.0),
-            ('beijing_zgc', '2024Q2', 'revenue', 'yoy_bound', 'warning', '同比增速超过30%', 5.0),
-            ('tianjin_binhai', '2024Q2', 'gdp', 'yoy_bound', 'warning', '同比增速超过30%', 4.0),
-            ('tianjin_binhai', '2024Q1', 'gdp', 'yoy_bound', 'warning', '同比增速超过30%', 2.0)
-    """)
-    result = integrity(home)
+def test_findings_are_counted_by_severity_for_the_quarter_not_blocking(private_fixture_home):
+    with connect(private_fixture_home.working_db) as con:
+        con.execute("delete from audit.findings")
+        con.execute(
+            f"""
+            insert into audit.findings (park_id, quarter, indicator_code, rule_id, severity, message, value) values
+                ('{PARKS["A"]}', '2023Q4', 'gdp', 'R01', 'error', '累计值下降', 2.0),
+                ('{PARKS["A"]}', '2023Q4', 'revenue', 'R05', 'warning', '同比增速超过30%', 5.0),
+                ('{PARKS["B"]}', '2023Q4', 'gdp', 'R05', 'warning', '同比增速超过30%', 4.0),
+                ('{PARKS["B"]}', '2023Q3', 'gdp', 'R05', 'warning', '同比增速超过30%', 2.0)
+            """
+        )
+    result = gate_without_suites(private_fixture_home, None)
     assert result.passed
     assert result.findings == {"error": 1, "warning": 2}
     assert result.findings_all_quarters == {"error": 1, "warning": 3}
-    assert "audit findings 2024Q2: error 1, warning 2 (all quarters: error 1, warning 3)" in result.describe()
+    assert "audit findings 2023Q4: error 1, warning 2 (all quarters: error 1, warning 3)" in result.describe()
 
 
-def build_check(home: Home):
-    return check_build_is_current(home, state.last(home, "build"), state.last(home, "check"))
+def test_facts_of_an_unregistered_park_fail(private_fixture_home):
+    with connect(private_fixture_home.working_db) as con:
+        con.execute(f"update marts.fct_park_quarter set park_id = 'nowhere_park' where park_id = '{PARKS['E']}'")
+    checks = by_name(gate_without_suites(private_fixture_home, None))
+    assert not checks["parks registered"].passed and checks["parks registered"].blocking
+    assert checks["parks registered"].detail == "1 parks in 2023Q4 facts are not in dim_park: nowhere_park"
 
 
-def test_no_build_recorded_fails(tmp_path):
-    home = make_handmade_home(tmp_path)
-    (home.state / "build.json").unlink()
-    outcome = build_check(home)
-    assert not outcome.passed and outcome.blocking
-    assert outcome.detail == "no build recorded for this home: run `nhtz build`"
-
-
-def test_failed_build_fails(tmp_path):
-    home = make_handmade_home(tmp_path)
-    state.record(home, "build", status="failed", error="model fct_park_quarter failed")
-    outcome = build_check(home)
-    assert not outcome.passed
-    assert outcome.detail.endswith("failed: model fct_park_quarter failed")
-
-
-def test_fresh_build_passes(tmp_path):
-    home = make_handmade_home(tmp_path)
-    assert build_check(home).passed
-
-
-def test_write_after_the_build_fails_until_rebuilt(tmp_path):
-    home = make_handmade_home(tmp_path)
-    build = state.last(home, "build")
-    build["at"] = "2020-01-01T00:00:00+00:00"  # the build finished long before the file was last written
-    (home.state / "build.json").write_text(json.dumps(build))
-    outcome = build_check(home)
-    assert not outcome.passed
-    assert "after the last successful build at 2020-01-01T00:00:00+00:00" in outcome.detail
-    state.record(home, "build", status="ok")
-    assert build_check(home).passed
-
-
-def test_rechecking_the_same_build_passes(passing):
-    home, _ = passing
-    # the first check wrote audit.gate_results after the build: its own record vouches for that write
-    again = check(home)
-    assert again.passed, again.describe()
-
-
-def test_missing_mart_fails_with_table_named(tmp_path):
-    home = rebuilt(make_handmade_home(tmp_path), "drop table marts.region_quarter", rebuild_aggregates=False)
+def test_landing_faults_and_a_missing_table_fail_blocking_expectations_by_name(private_fixture_home):
+    home = private_fixture_home
+    with connect(home.working_db) as con:
+        # a unit the conversion table does not know, a file whose rows do not add up, a mart gone
+        con.execute("update raw.observations set unit = '斤' where file_id = 1 and row_number = 2")
+        con.execute("update audit.ingest_log set rows_landed = rows_landed - 1 where file_id = 2")
+        con.execute("drop table marts.national_quarter")
     result = check(home)
     checks = by_name(result)
     assert not result.passed
-    assert "marts.region_quarter: table exists (table is missing)" in checks["blocking expectations"].detail
-    assert checks["regions add up to national"].detail.startswith("cannot reconcile: Catalog Error")
+    # none of these writes is a build or an ingest: the build is still the current one
+    assert checks["build finished"].passed
+    detail = checks["blocking expectations"].detail
+    assert detail.startswith("3 of ")
+    assert f"raw.observations: expect_column_values_to_be_in_set(unit) (1 of {N_LANDED} rows unexpected, e.g. ['斤'])" in detail
+    assert (f"audit.ingest_log: expect_column_values_to_be_in_set(rows_unaccounted) (1 of {N_FILES} rows unexpected, "
+            "e.g. [1])") in detail
+    assert "marts.national_quarter: table exists (table is missing)" in detail
+    assert state.last(home, CheckRecord).failed == ("blocking expectations",)
+
+
+def test_implausible_growth_is_reported_but_does_not_block(private_fixture_home):
+    home = private_fixture_home
+    with connect(home.working_db) as con:
+        con.execute(
+            f"update marts.fct_park_quarter set yoy_ytd_pct = 450 where park_id = '{PARKS['A']}' "
+            "and quarter = '2023Q4' and indicator_code in ('gdp', 'revenue', 'employees')"
+        )
+        n_facts = con.execute("select count(*) from marts.fct_park_quarter").fetchone()[0]
+    result = check(home)
+    checks = by_name(result)
+    assert result.passed, result.describe()
+    assert not checks["informative expectations"].passed and not checks["informative expectations"].blocking
+    assert (f"marts.fct_park_quarter: expect_column_values_to_be_between(yoy_ytd_pct) (3 of {n_facts} rows "
+            "unexpected, e.g. [450.0, 450.0, 450.0])") in checks["informative expectations"].detail
+
+
+# --- currency of the build: the identity against the landing -----------------------------------------------
+
+LANDING = Landing(max_file_id=7, observations=120)
+STARTED = datetime(2024, 7, 25, 2, 0, 0, tzinfo=timezone.utc)  # 10:00:00 Beijing time
+
+
+def identity(status="ok", command="build", landing=LANDING) -> BuildIdentity:
+    return BuildIdentity("0f1e2d3c-aaaa-bbbb-cccc-000000000000", command, status, STARTED, None, landing)
+
+
+@pytest.mark.parametrize(
+    ("built", "landing_now", "stale"),
+    [
+        (identity(), LANDING, None),
+        (None, LANDING, "no build recorded in the working database: run `nhtz build`"),
+        # a build killed half-way never marked its row finished
+        (identity(status="running"), LANDING,
+         "a dbt build started at 2024-07-25 10:00:00 北京时间 (run 0f1e2d3c) after the last successful build did not "
+         "finish: run `nhtz build`"),
+        (identity(status="failed"), LANDING,
+         "the last build (0f1e2d3c, 2024-07-25 10:00:00 北京时间) failed: run `nhtz build` when it is fixed"),
+        (identity(command="run"), LANDING,
+         "the working database was last written by `dbt run` (0f1e2d3c), not by a build: run `nhtz build`"),
+        # one more file landed, even in the same second as the build: stale
+        (identity(), Landing(max_file_id=8, observations=121),
+         "stale build: files landed after the build 0f1e2d3c of 2024-07-25 10:00:00 北京时间 (120 values, files up "
+         "to #7 then, 121 values, files up to #8 now): run `nhtz build`"),
+        # a refused file lands no value but is logged: the landing moved all the same
+        (identity(), Landing(max_file_id=8, observations=120),
+         "stale build: files landed after the build 0f1e2d3c of 2024-07-25 10:00:00 北京时间 (120 values, files up "
+         "to #7 then, 120 values, files up to #8 now): run `nhtz build`"),
+    ],
+)
+def test_a_build_is_current_only_when_finished_and_nothing_landed_since(built, landing_now, stale):
+    assert state.build_is_stale(built, landing_now) == stale
+
+
+def test_reconciliations_are_reported_from_the_record_of_the_same_build():
+    built = identity()
+    record = BuildRecord(status="failed", finished_at=STARTED + timedelta(seconds=9), invocation_id=built.invocation_id,
+                         singular_tests={"national_equals_sum_of_parks": "fail"})
+    national, regions = check_reconciliations(built, record)
+    assert (national.passed, national.blocking) == (False, True)
+    assert national.detail == "dbt test national_equals_sum_of_parks: fail in build 0f1e2d3c"
+    assert regions.detail == "dbt test region_sums_equal_national did not run in build 0f1e2d3c"
+    other = BuildRecord(status="ok", finished_at=STARTED, invocation_id="99999999-0000")
+    assert check_reconciliations(built, other)[0].detail == (
+        "the build record is of build 99999999, not of build 0f1e2d3c in the working database: run `nhtz build`"
+    )
 
 
 def test_check_of_an_empty_home_fails_and_says_why(tmp_path):
@@ -337,5 +268,56 @@ def test_check_of_an_empty_home_fails_and_says_why(tmp_path):
     result = check(home)
     assert not result.passed
     assert [c.name for c in result.checks] == ["build finished"]
-    assert "✗ build finished: no build recorded for this home: run `nhtz build`" in result.describe()
-    assert state.last(home, "check")["passed"] is False
+    assert f"✗ build finished: no working database in {tmp_path}: run `nhtz build`" in result.describe()
+    assert state.last(home, CheckRecord).passed is False
+
+
+# --- faults ------------------------------------------------------------------------------------------------
+
+def _files(home: Home) -> dict[str, bytes]:
+    return {str(p.relative_to(home.root)): p.read_bytes() for p in home.root.rglob("*")
+            if p.is_file() and "dbt" not in p.relative_to(home.root).parts}
+
+
+@pytest.fixture
+def file_size_limit():
+    """Writes beyond `limit` bytes fail with EFBIG, as writes on a full disk fail with ENOSPC: a real OS error
+    from the kernel, not a stub. SIGXFSZ is ignored so that the write fails instead of ending the process."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    def limit(size: int) -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, hard))
+
+    yield limit
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_write_failing_in_the_data_docs_is_one_line_and_leaves_no_partial_files(checked, file_size_limit):
+    home, _, _ = checked
+    before = _files(home)
+    file_size_limit(4096)  # every Data Docs page is larger
+    outcome = CliRunner().invoke(app, ["check", "--home", str(home.root)])
+    file_size_limit(resource.RLIM_INFINITY)
+    assert outcome.exit_code == 1
+    lines = [line for line in outcome.output.splitlines() if line.startswith("nhtz:")]
+    assert lines == [f"nhtz: error: check stopped: cannot write the Data Docs in {home.gx_docs}: "
+                     f"{os.strerror(errno.EFBIG)}"], outcome.output
+    assert "Traceback" not in outcome.output
+    # the previous site, records and databases are as they were; no scratch folder or temporary file is left
+    assert _files(home) == before
+
+
+def test_a_record_that_cannot_be_written_is_one_line_and_leaves_no_temporary_file(private_fixture_home, monkeypatch):
+    home = private_fixture_home
+    record = home.state / "check.json"
+    record.unlink(missing_ok=True)
+    record.mkdir()  # the record's name is taken by a folder: the rename onto it fails
+    monkeypatch.setattr("data_quality.gate.run_suites", lambda *_: [])  # the suites are not what is tested here
+    outcome = CliRunner().invoke(app, ["check", "--home", str(home.root)])
+    assert outcome.exit_code == 1
+    errors = [line for line in outcome.output.splitlines() if line.startswith("nhtz:")]
+    assert errors == [f"nhtz: error: check stopped: cannot write its record in {home.state}: Is a directory"]
+    assert "Traceback" not in outcome.output
+    assert sorted(p.name for p in home.state.iterdir()) == ["build.json", "check.json"]

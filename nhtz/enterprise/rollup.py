@@ -5,16 +5,14 @@ read, with `enterprise_source` set, for the scaling benchmark and the tests.
 """
 
 import glob
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from nhtz.build import failure_line
-from nhtz.build import release_database
+from nhtz import dbt_runner
+from nhtz.dbt_runner import DbtWorkspace
 from nhtz.errors import NhtzError
-from nhtz.project import DBT_PROJECT_DIR
 
 # the enterprise models, the seeds they read, and the seed their relationships test compares with
 ENTERPRISE_SELECTION = ["+path:models/enterprise", "indicators"]
@@ -39,52 +37,15 @@ class RollupRun:
         return f"enterprise roll-up ({kind}) in {self.db_path}: {self.models} models, {self.tests} tests passed"
 
 
-def write_profile(folder: Path, db_path: Path, memory_limit: str, threads: int) -> Path:
-    """A profiles.yml for one run: the project's `nhtz` profile with DuckDB's own limits set explicitly."""
-    folder.mkdir(parents=True, exist_ok=True)
-    profile = {
-        "nhtz": {
-            "target": "working",
-            "outputs": {
-                "working": {
-                    "type": "duckdb",
-                    "path": str(db_path),
-                    "threads": threads,
-                    "settings": {"memory_limit": memory_limit, "threads": threads, "preserve_insertion_order": False},
-                }
-            },
-        }
-    }
-    # JSON is YAML: no need for a YAML writer
-    (folder / "profiles.yml").write_text(json.dumps(profile, ensure_ascii=False, indent=2), encoding="utf-8")
-    return folder
-
-
-def _dbt_args(command: str, db_path: Path, source_glob: str, run_dir: Path, memory_limit: str, threads: int) -> list:
-    profiles = write_profile(run_dir / "profiles", Path(db_path).resolve(), memory_limit, threads)
-    return [
-        command,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(profiles),
-        # a target folder of its own: other builds may be running on the same project at the same time;
-        # kept between runs so that dbt's partial parsing applies when the vars and the profile stay the same
-        "--target-path", str(run_dir / "target"),
-        "--log-path", str(run_dir / "logs"),
-        "--vars", json.dumps({"enterprise_source": source_glob}),
-        "--quiet",
-        "--no-version-check",
-        "--no-send-anonymous-usage-stats",
-    ]
-
-
-def _invoke(args: list):
-    from dbt.cli.main import dbtRunner
-
-    try:
-        return dbtRunner().invoke(args)
-    finally:
-        # the same release as the core build: dbt-duckdb would otherwise keep the file open in this process
-        release_database()
+def rollup_workspace(db_path: Path, run_dir: Path, memory_limit: str, threads: int) -> DbtWorkspace:
+    """The roll-up's own DuckDB file, with DuckDB's memory and threads fixed in the profile; its folder keeps the
+    profile, the target (partial parsing applies while the vars and the profile stay the same) and the log."""
+    return DbtWorkspace(
+        db_path=Path(db_path),
+        folder=Path(run_dir),
+        threads=threads,
+        duckdb_settings={"memory_limit": memory_limit, "threads": threads, "preserve_insertion_order": False},
+    )
 
 
 def parse_enterprise_project(
@@ -92,9 +53,10 @@ def parse_enterprise_project(
     threads: int = DEFAULT_THREADS,
 ) -> None:
     """`dbt parse` with the enterprise vars: leaves the partial-parse state that later builds in run_dir reuse."""
-    outcome = _invoke(_dbt_args("parse", db_path, source_glob, Path(run_dir), memory_limit, threads))
-    if not outcome.success:
-        raise NhtzError(f"enterprise roll-up: {failure_line(outcome)}")
+    workspace = rollup_workspace(db_path, run_dir, memory_limit, threads)
+    run = dbt_runner.invoke(workspace, ["parse"], vars={"enterprise_source": source_glob})
+    if not run.success:
+        raise NhtzError(f"enterprise roll-up: {run.failure_line()}")
 
 
 def build_enterprise_rollup(
@@ -110,18 +72,20 @@ def build_enterprise_rollup(
     if not glob.glob(source_glob):
         raise NhtzError(f"enterprise source {source_glob}: no Parquet files match")
     run_dir = Path(run_dir or tempfile.mkdtemp(prefix="nhtz-enterprise-dbt-"))
-    args = _dbt_args("build", db_path, source_glob, run_dir, memory_limit, threads) + [
+    command = [
+        "build",
         "--select", *ENTERPRISE_SELECTION,
         # only tests whose every parent is selected: the core models' tests on the same seeds stay out
         "--indirect-selection", "cautious",
+        *(["--full-refresh"] if full_refresh else []),
     ]
-    if full_refresh:
-        args.append("--full-refresh")
     say(f"dbt build of the enterprise roll-up ({'full refresh' if full_refresh else 'incremental'}) -> {db_path}")
-    outcome = _invoke(args)
-    if not outcome.success:
-        raise NhtzError(f"enterprise roll-up: {failure_line(outcome)}")
-    results = outcome.result.results
-    models = sum(1 for r in results if r.node.resource_type in ("model", "seed"))
-    tests = sum(1 for r in results if r.node.resource_type in ("test", "unit_test"))
-    return RollupRun(Path(db_path), full_refresh, models, tests, outcome.result.elapsed_time)
+    workspace = rollup_workspace(db_path, run_dir, memory_limit, threads)
+    run = dbt_runner.invoke(workspace, command, vars={"enterprise_source": source_glob})
+    if not run.success:
+        raise NhtzError(f"enterprise roll-up: {run.failure_line()}")
+    summary = run.summary()
+    return RollupRun(
+        Path(db_path), full_refresh, summary.models + summary.seeds, summary.tests + summary.unit_tests,
+        summary.elapsed_seconds,
+    )

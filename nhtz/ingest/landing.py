@@ -262,14 +262,16 @@ def land_file(
 def _record_landing(home: Home, results: list[FileResult]) -> None:
     """The run record `nhtz status` and the gate read; a full disk here is one line, the files above stay landed."""
     try:
-        state.record(
+        state.save(
             home,
-            "ingest",
-            files=len(results),
-            landed=sum(r.status == "landed" for r in results),
-            skipped=sum(r.status == "skipped" for r in results),
-            refused=sum(r.status == "refused" for r in results),
-            rows_quarantined=sum(r.rows_quarantined for r in results),
+            state.IngestRecord(
+                at=state.now_utc(),
+                files=len(results),
+                landed=sum(r.status == "landed" for r in results),
+                skipped=sum(r.status == "skipped" for r in results),
+                refused=sum(r.status == "refused" for r in results),
+                rows_quarantined=sum(r.rows_quarantined for r in results),
+            ),
         )
     except OSError as error:
         raise NhtzError(f"{home.state}: cannot record the landing run ({error.strerror}); the files above landed") from None

@@ -7,7 +7,6 @@ import duckdb
 
 from data_quality.gate import count_findings, measure_coverage
 from nhtz.db import connect
-from nhtz.quarters import parse_quarter
 
 HEADLINE = """
 select value_ytd, yoy_ytd_pct, n_parks
@@ -24,10 +23,9 @@ def quarter_facts(db_path: Path, quarter: str) -> dict:
     """
     if not db_path.exists():
         return {}
-    year, quarter_num = parse_quarter(quarter)
     with connect(db_path, read_only=True) as con:
         try:
-            coverage = measure_coverage(con, quarter, year, quarter_num)
+            coverage = measure_coverage(con, quarter)
             findings, _ = count_findings(con, quarter)
             headline = con.execute(HEADLINE, [quarter]).fetchone()
         except duckdb.Error as error:

@@ -2,36 +2,23 @@
 
 import time
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from nhtz import state
-from nhtz.build import require_landed_values
-from nhtz.build import working_db_env
-from nhtz.build import dbt_target_dir
-from nhtz.home import Home
-from orchestration.defs.dbt.resources import nhtz_dbt_project
+from nhtz import dbt_runner
+from nhtz.build import record_build, require_landed_values
+from orchestration.defs.dbt.resources import dbt_on_workspace, nhtz_dbt_project
 from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
 from orchestration.defs.partitions import quarterly_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 
 
-def dagster_target_dir(home: Home) -> Path:
-    """Beside `nhtz build`'s target folder in the same home, so neither overwrites the other's state."""
-    return dbt_target_dir(home).parent / "dagster"
-
-
-def dbt_failure_line(error: DagsterDbtCliRuntimeError) -> str:
-    """The first error dbt logged (dagster-dbt lists them under a heading), else the error's first line."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    heading = "Errors parsed from dbt logs:"
-    if heading in lines and lines.index(heading) + 1 < len(lines):
-        return lines[lines.index(heading) + 1]
-    return lines[0] if lines else "dbt build failed"
+def dbt_failure_line(error: DagsterDbtCliRuntimeError, run_results: dict | None = None) -> str:
+    """The failed node and dbt's first error line from the run's results, else the error's own first reason."""
+    return dbt_runner.failure_line(run_results, str(error))
 
 
 class NhtzDbtTranslator(DagsterDbtTranslator):
@@ -70,16 +57,20 @@ def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz
     home = nhtz_home.get_home()
     with failures_for_people():
         require_landed_values(home)
+    workspace = dbt_runner.home_workspace(home)
+    # Artifacts per home, in one folder: runs are one at a time (dagster.yaml), and dbt's partial parse state
+    # carries over from run to run. The results of an earlier run must not be read as this one's.
+    workspace.forget_results(workspace.dagster_target_dir)
     started = time.perf_counter()
+    invocation = dbt_on_workspace(dbt, workspace).cli(
+        ["build", *workspace.subprocess_flags()], context=context, target_path=workspace.dagster_target_dir
+    )
     try:
-        with working_db_env(home):
-            # Artifacts per home, in one folder: runs are one at a time (dagster.yaml), and dbt's partial
-            # parse state carries over from run to run.
-            yield from dbt.cli(["build"], context=context, target_path=dagster_target_dir(home)).stream()
+        yield from invocation.stream()
     except DagsterDbtCliRuntimeError as error:
         # the publication gate reads this record: a failed build must never look like the last good one
-        state.record(home, "build", status="failed", error=dbt_failure_line(error), via="dagster")
+        run_results = dbt_runner.read_run_results(workspace.dagster_target_dir)
+        record_build(home, run_results, time.perf_counter() - started, error=dbt_failure_line(error, run_results),
+                     via="dagster")
         raise
-    state.record(
-        home, "build", status="ok", via="dagster", run_id=context.run.run_id, seconds=round(time.perf_counter() - started, 1)
-    )
+    record_build(home, invocation.get_artifact("run_results.json"), time.perf_counter() - started, via="dagster")

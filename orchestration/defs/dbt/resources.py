@@ -1,4 +1,8 @@
-"""The dbt project, built once per process, and the dbt command-line resource that runs it."""
+"""The dbt project, parsed once per process, and the dbt command-line resource that runs it on a home.
+
+dbt is run here the way `nhtz.dbt_runner` says: the home's own profile (`HOME/dbt/profiles.yml`), the same
+flags, the log in `HOME/dbt/logs/`; Dagster's artifacts go to `HOME/dbt/dagster/`, beside `nhtz build`'s.
+"""
 
 import os
 import shutil
@@ -7,20 +11,19 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject, DbtProjectPreparer
-from dagster_shared.record import replace
-from dbt.cli.main import dbtRunner
+from dagster_dbt import DbtCliResource, DbtProject
 
+from nhtz import dbt_runner
+from nhtz.dbt_runner import DbtWorkspace
 from nhtz.errors import NhtzError
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 
-# Dagster's own artifacts go beside, not into, the target folder that `nhtz build` uses, so the two fronts
-# never overwrite each other's manifest.
+# The manifest the asset graph is read from, apart from the target folders of the builds.
 DAGSTER_TARGET_PATH = Path("target") / "dagster"
 
 
 def _project_sources(project_dir: Path) -> list[Path]:
-    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    files = [project_dir / "dbt_project.yml"]
     for folder in ("models", "macros", "tests"):
         files += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
     files += [p for p in SEEDS_DIR.rglob("*.csv")]
@@ -36,44 +39,28 @@ def manifest_is_stale(project: DbtProject) -> bool:
     return any(p.stat().st_mtime > built_at for p in _project_sources(project.project_dir))
 
 
-class ParseWhenStale(DbtProjectPreparer):
-    """Parses the project whenever the manifest is missing or stale, under `dagster dev` or not.
-
-    The parse writes into a scratch folder and moves manifest.json into place in one rename, so code
-    servers and test workers that load the definitions at the same time never read a half-written file.
-    """
-
-    def prepare_if_dev(self, project: DbtProject) -> None:
-        if self.using_dagster_dev() or manifest_is_stale(project):
-            self.prepare(project)
-
-    def prepare(self, project: DbtProject) -> None:
-        target = project.project_dir / project.target_path
-        target.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parse-") as scratch:
-            outcome = dbtRunner().invoke(
-                [
-                    "parse",
-                    "--quiet",
-                    "--project-dir", str(project.project_dir),
-                    "--profiles-dir", str(project.profiles_dir),
-                    "--target-path", scratch,
-                    "--log-path", scratch,
-                ]
-            )
-            if not outcome.success:
-                why = " ".join(str(outcome.exception or "see the dbt log").split())
-                raise NhtzError(f"dbt could not parse {project.project_dir}: {why}")
-            os.replace(Path(scratch) / "manifest.json", project.manifest_path)
+def parse_manifest(project: DbtProject) -> None:
+    """`dbt parse` in-process, into a scratch folder (parsing opens no database), then manifest.json moved into
+    place in one rename: code servers and test workers that load the definitions at the same time never read a
+    half-written file."""
+    target = project.project_dir / project.target_path
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parse-") as scratch:
+        workspace = DbtWorkspace(db_path=Path(scratch) / "parse.duckdb", folder=Path(scratch), project_dir=project.project_dir)
+        run = dbt_runner.invoke(workspace, ["parse"])
+        if not run.success:
+            raise NhtzError(f"dbt could not parse {project.project_dir}: {run.failure_line()}")
+        os.replace(workspace.target_dir / "manifest.json", project.manifest_path)
 
 
 @cache
 def nhtz_dbt_project() -> DbtProject:
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=DAGSTER_TARGET_PATH)
-    # DbtProject takes no preparer argument; its default one needs `dbt` on PATH and parses only under
-    # `dagster dev`, so tests and `dagster definitions validate` would load a stale or missing manifest.
-    project = replace(project, preparer=ParseWhenStale())
-    project.prepare_if_dev()
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, target_path=DAGSTER_TARGET_PATH)
+    # DbtProject's own preparer parses through a `dbt` on PATH and only under `dagster dev`, so tests and
+    # `dagster definitions validate` would load a stale or missing manifest: it is parsed here whenever it is
+    # missing or older than the project, under `dagster dev` or not, and prepare_if_dev is not used.
+    if manifest_is_stale(project):
+        parse_manifest(project)
     return project
 
 
@@ -84,3 +71,12 @@ def dbt_executable() -> str:
 
 def dbt_cli_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=nhtz_dbt_project(), dbt_executable=dbt_executable())
+
+
+def dbt_on_workspace(dbt: DbtCliResource, workspace: DbtWorkspace) -> DbtCliResource:
+    """The same dbt command line, reading the workspace's profile (written now) instead of the project's."""
+    return DbtCliResource(
+        project_dir=nhtz_dbt_project(),
+        profiles_dir=str(workspace.write_profile()),
+        dbt_executable=dbt.dbt_executable,
+    )

@@ -20,7 +20,7 @@ def gate_metadata(result) -> dict:
     metadata = {
         "checks": dg.MetadataValue.md(table),
         "failed_checks": ", ".join(result.failed_checks) or "none",
-        "build_at": result.build_at or "none",
+        "build": result.build.invocation_id if result.build else "none",
     }
     if result.coverage is not None:
         metadata["coverage_quarter"] = result.coverage.quarter

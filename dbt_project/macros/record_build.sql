@@ -1,0 +1,82 @@
+{#
+    The build's identity in the working database (docs/quality.md, "Build identity"): dbt's invocation_id, the
+    command, when it ran (UTC), the landing watermark it read (the last file id of audit.ingest_log and the number
+    of values in raw.observations) and how it ended.
+
+    on-run-start writes the row as 'running'; on-run-end marks it 'ok' when no node errored or failed, else
+    'failed'. A run that is killed never reaches its end and stays 'running': the check and the publication
+    then see a working database that no finished build vouches for. Runs that only read (dbt test, docs, parse)
+    record nothing, and neither does a run on a database without landing tables (the enterprise roll-up's own
+    file).
+
+    The macros run their statements themselves and commit: a hook's rendered SQL would run inside the
+    transaction that looking up the landing tables opens, and dbt rolls that back when it releases the
+    connection. They render to nothing, so dbt has no hook SQL left to run.
+#}
+
+{% macro build_identity_is_recorded() %}
+    {% if not execute or flags.WHICH not in ('build', 'run', 'seed', 'snapshot') %}
+        {{ return(false) }}
+    {% endif %}
+    {% set observations = adapter.get_relation(database=target.database, schema='raw', identifier='observations') %}
+    {% set ingest_log = adapter.get_relation(database=target.database, schema='audit', identifier='ingest_log') %}
+    {{ return(observations is not none and ingest_log is not none) }}
+{% endmacro %}
+
+
+{% macro record_build_start() %}
+    {% if build_identity_is_recorded() %}
+        {% call statement('record_build_start') %}
+        create table if not exists audit.build_identity (
+            invocation_id varchar primary key,
+            command varchar not null,
+            status varchar not null,
+            started_at timestamp not null,
+            finished_at timestamp,
+            landing_max_file_id integer,
+            landing_observations bigint not null,
+            failed_nodes integer
+        );
+        comment on table audit.build_identity is
+            '构建标识：每次 dbt 构建的调用编号、时间（UTC）、所读入库水位与结果。One row per dbt run that wrote the working database.';
+        comment on column audit.build_identity.invocation_id is 'dbt 调用编号（构建标识）。dbt invocation_id.';
+        comment on column audit.build_identity.command is 'dbt 命令（build 等）。The dbt command.';
+        comment on column audit.build_identity.status is
+            '结果：running 进行中（未结束即被中断）、ok 成功、failed 失败。running, ok or failed.';
+        comment on column audit.build_identity.started_at is '开始时间（UTC）。Started at, UTC.';
+        comment on column audit.build_identity.finished_at is '结束时间（UTC）。Finished at, UTC.';
+        comment on column audit.build_identity.landing_max_file_id is
+            '构建时入库日志的最大文件编号。Last file id of audit.ingest_log when the build ran.';
+        comment on column audit.build_identity.landing_observations is
+            '构建时 raw.observations 的行数。Values in raw.observations when the build ran.';
+        comment on column audit.build_identity.failed_nodes is '出错或未通过的节点数。Nodes that errored or failed.';
+        insert into audit.build_identity
+        select
+            '{{ invocation_id }}',
+            '{{ flags.WHICH }}',
+            'running',
+            timezone('UTC', now()),
+            null,
+            (select max(file_id) from audit.ingest_log),
+            (select count(*) from raw.observations),
+            null;
+        {% endcall %}
+        {% do adapter.commit() %}
+    {% endif %}
+{% endmacro %}
+
+
+{% macro record_build(results) %}
+    {% if build_identity_is_recorded() %}
+        {% set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list %}
+        {% call statement('record_build_end') %}
+        update audit.build_identity
+        set
+            status = '{{ "failed" if failed else "ok" }}',
+            finished_at = timezone('UTC', now()),
+            failed_nodes = {{ failed | length }}
+        where invocation_id = '{{ invocation_id }}';
+        {% endcall %}
+        {% do adapter.commit() %}
+    {% endif %}
+{% endmacro %}

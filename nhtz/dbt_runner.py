@@ -1,0 +1,287 @@
+"""The one way nhtz runs dbt.
+
+Every dbt run works in a `DbtWorkspace`: one DuckDB file and the folder beside it that holds the profile naming
+that file (`profiles.yml`, written before every run with the file's absolute path, so that a copied home builds
+its own database and nothing is steered through environment variables), dbt's artifacts (`target/`, with the
+partial-parse state) and its log (`logs/`). A home's workspace is `HOME/dbt/`.
+
+In-process runs (`nhtz build`, `nhtz docs`, the enterprise roll-up, the parse behind Dagster's manifest) go
+through `invoke`. Dagster's `DbtCliResource` runs dbt as a subprocess and streams its events; it reads the same
+profile, flags and folders from here (`orchestration/defs/dbt/resources.py`). Either way a run is judged from
+dbt's own `run_results.json`, by `failure_line` and `summarise`.
+"""
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from nhtz.home import Home
+from nhtz.project import DBT_PROJECT_DIR
+from nhtz.state import write_atomically
+
+# The profile name in dbt_project.yml
+PROFILE = "nhtz"
+DEFAULT_THREADS = 2
+# Flags of every run, in-process or through Dagster
+COMMON_FLAGS = ("--partial-parse", "--no-version-check", "--no-send-anonymous-usage-stats", "--no-use-colors")
+# In-process runs keep the console quiet (progress comes through event callbacks) and the full log in the file;
+# Dagster needs dbt's structured log on stdout, so these are not passed there.
+IN_PROCESS_LOG_FLAGS = ("--log-level", "none", "--log-level-file", "info")
+FAILED_STATUSES = ("error", "fail", "runtime error")
+RESULTS_FILE = "run_results.json"
+
+
+@dataclass(frozen=True)
+class DbtWorkspace:
+    db_path: Path
+    folder: Path
+    threads: int = DEFAULT_THREADS
+    duckdb_settings: dict = field(default_factory=dict)  # e.g. memory_limit, for the enterprise roll-up
+    project_dir: Path = DBT_PROJECT_DIR
+
+    @property
+    def profiles_dir(self) -> Path:
+        return self.folder
+
+    @property
+    def target_dir(self) -> Path:
+        return self.folder / "target"
+
+    @property
+    def dagster_target_dir(self) -> Path:
+        """Dagster's runs keep their artifacts apart, so neither front overwrites the other's manifest."""
+        return self.folder / "dagster"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.folder / "logs"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "dbt.log"
+
+    def profile(self) -> dict:
+        output = {"type": "duckdb", "path": str(Path(self.db_path).resolve()), "threads": self.threads}
+        if self.duckdb_settings:
+            output["settings"] = dict(self.duckdb_settings)
+        return {PROFILE: {"target": "working", "outputs": {"working": output}}}
+
+    def write_profile(self) -> Path:
+        """profiles.yml for this database; rewritten only when it differs, so dbt's partial parse stays valid."""
+        path = self.profiles_dir / "profiles.yml"
+        # JSON is YAML: no YAML writer needed
+        content = json.dumps(self.profile(), ensure_ascii=False, indent=2).encode("utf-8")
+        if not path.exists() or path.read_bytes() != content:
+            write_atomically(path, content)
+        return self.profiles_dir
+
+    def folder_flags(self, target_dir: Path) -> list[str]:
+        return ["--profiles-dir", str(self.profiles_dir), "--target-path", str(target_dir), "--log-path", str(self.log_dir)]
+
+    def subprocess_flags(self) -> list[str]:
+        """Flags for the dbt subprocess Dagster starts: Dagster names the profile and target folders itself (the
+        resource's `profiles_dir`, the `target_path` of its call) and reads dbt's structured log from stdout."""
+        return ["--log-path", str(self.log_dir), *COMMON_FLAGS]
+
+    def forget_results(self, target_dir: Path) -> None:
+        """A run that stops before writing its results must not be judged by the previous run's."""
+        (target_dir / RESULTS_FILE).unlink(missing_ok=True)
+
+
+def home_workspace(home: Home) -> DbtWorkspace:
+    return DbtWorkspace(db_path=home.working_db, folder=home.root / "dbt", project_dir=DBT_PROJECT_DIR)
+
+
+@dataclass(frozen=True)
+class DbtRun:
+    """One in-process invocation: dbt's own verdict, its run results (None when dbt stopped before running
+    anything) and the exception text when it could not run at all."""
+
+    success: bool
+    run_results: dict | None
+    exception: str | None
+
+    def failure_line(self) -> str | None:
+        if self.success:
+            return None
+        cannot_run = f"dbt could not run the project: {first_line(self.exception)}" if self.exception else None
+        return failure_line(self.run_results, cannot_run)
+
+    def summary(self, manifest: dict | None = None) -> "ResultsSummary":
+        return summarise(self.run_results or {}, manifest)
+
+
+def invoke(
+    workspace: DbtWorkspace,
+    command: list[str],
+    vars: dict | None = None,
+    say: Callable[[str], None] | None = None,
+) -> DbtRun:
+    """Run one dbt command in this process on the workspace's database, then let go of the database file."""
+    from dbt.cli.main import dbtRunner
+
+    workspace.write_profile()
+    workspace.forget_results(workspace.target_dir)
+    args = [
+        *command,
+        "--project-dir", str(workspace.project_dir),
+        *workspace.folder_flags(workspace.target_dir),
+        *COMMON_FLAGS,
+        *IN_PROCESS_LOG_FLAGS,
+    ]
+    if vars:
+        args += ["--vars", json.dumps(vars)]
+    callbacks = [NodeProgress(say)] if say else []
+    try:
+        outcome = dbtRunner(callbacks=callbacks).invoke(args)
+    finally:
+        release_database()
+    return DbtRun(
+        success=outcome.success,
+        run_results=read_run_results(workspace.target_dir),
+        exception=str(outcome.exception) if outcome.exception is not None else None,
+    )
+
+
+def release_database() -> None:
+    """dbt-duckdb keeps its DuckDB instance open in the process after a run (profile setting `keep_open`, on by
+    default: closing it between nodes makes a build about twice as slow). `close_all_connections` is its public
+    way to let go, as its maintainers advise for in-process runs (duckdb/dbt-duckdb#616): the instance closes as
+    it is dropped, and the working database can be opened again at once, read-only or by another process."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()
+
+
+def read_run_results(target_dir: Path) -> dict | None:
+    path = Path(target_dir) / RESULTS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+# --- reading a run ---------------------------------------------------------------------------------------
+
+# dbt's messages open with a heading such as "Runtime Error in model x (path)"; the reason is the line after it.
+_HEADING = re.compile(r"^(\w+ )*Error in \w+ ")
+# dagster-dbt's error says which command failed, then lists what it parsed from dbt's log under this line
+_DAGSTER_DBT_ERRORS = "Errors parsed from dbt logs:"
+
+
+def first_line(text) -> str:
+    """The first line of an error that says why, not what failed."""
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    if _DAGSTER_DBT_ERRORS in lines[:-1]:
+        lines = lines[lines.index(_DAGSTER_DBT_ERRORS) + 1 :]
+    reasons = [line for line in lines if not _HEADING.match(line)]
+    return (reasons or lines or ["no message"])[0]
+
+
+def node_kind_and_name(unique_id: str) -> tuple[str, str]:
+    """`model.nhtz.fct_park_quarter` → (model, fct_park_quarter); generic tests carry a hash after the name,
+    unit tests the model before it: `unit_test.nhtz.park_ranking.ties` → (unit test, ties)."""
+    parts = unique_id.split(".")
+    kind = parts[0]
+    if kind == "unit_test":
+        return "unit test", parts[-1]
+    return kind, parts[2] if len(parts) > 2 else unique_id
+
+
+def is_singular_test(unique_id: str) -> bool:
+    """Singular tests (files in dbt_project/tests/) have ids `test.<package>.<name>`; generic ones add a hash."""
+    parts = unique_id.split(".")
+    return parts[0] == "test" and len(parts) == 3
+
+
+def failure_line(run_results: dict | None, error_text: str | None = None) -> str:
+    """One line for people: which node failed and dbt's first error line; without a failed node, the first
+    reason in the error text (dbt's exception, or dagster-dbt's error)."""
+    failed = [r for r in (run_results or {}).get("results", []) if r["status"] in FAILED_STATUSES]
+    if not failed:
+        return first_line(error_text) if error_text else "dbt reported failure without a failed node"
+    first = failed[0]
+    kind, name = node_kind_and_name(first["unique_id"])
+    verb = "failed" if first["status"] == "fail" else "errored"
+    more = f" (and {len(failed) - 1} more failed node(s))" if len(failed) > 1 else ""
+    return f"{kind} {name} {verb}: {first_line(first.get('message'))}{more}"
+
+
+@dataclass(frozen=True)
+class ResultsSummary:
+    invocation_id: str | None
+    models: int
+    seeds: int
+    tests: int
+    unit_tests: int
+    warnings: tuple[str, ...]
+    singular_tests: dict[str, str]
+    models_by_layer: dict[str, int]
+    elapsed_seconds: float
+
+
+def summarise(run_results: dict, manifest: dict | None = None) -> ResultsSummary:
+    """Counts of what ran (skipped nodes left out), the tests that warned, the singular tests' outcomes, and,
+    given the run's manifest, the models by layer (their folder under models/)."""
+    results = run_results.get("results", [])
+    ran = [r for r in results if r["status"] != "skipped"]
+    kinds = Counter(r["unique_id"].split(".")[0] for r in ran)
+    nodes = (manifest or {}).get("nodes", {})
+    layers = Counter(
+        _layer(nodes.get(r["unique_id"], {}).get("fqn", [])) for r in results if r["unique_id"].startswith("model.")
+    )
+    return ResultsSummary(
+        invocation_id=run_results.get("metadata", {}).get("invocation_id"),
+        models=kinds["model"],
+        seeds=kinds["seed"],
+        tests=kinds["test"],
+        unit_tests=kinds["unit_test"],
+        warnings=tuple(node_kind_and_name(r["unique_id"])[1] for r in results if r["status"] == "warn"),
+        singular_tests={
+            node_kind_and_name(r["unique_id"])[1]: r["status"] for r in results if is_singular_test(r["unique_id"])
+        },
+        models_by_layer=dict(layers),
+        elapsed_seconds=float(run_results.get("elapsed_time") or 0.0),
+    )
+
+
+def _layer(fqn: list[str]) -> str:
+    """fqn is [project, folder, ..., model]: the first folder under models/ is the layer."""
+    return fqn[1] if len(fqn) > 2 else "other"
+
+
+def read_manifest(target_dir: Path) -> dict | None:
+    path = Path(target_dir) / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+# --- progress --------------------------------------------------------------------------------------------
+
+class NodeProgress:
+    """dbt's events as one line per finished node: "[12/45] model marts.fct_park_quarter ok 0.4 s".
+
+    dbtRunner hands every event to its callbacks whatever the console log level; NodeFinished carries the
+    node and its result, and the events that open a node's console line carry the number of selected nodes.
+    """
+
+    SHOWN_STATUS = {"success": "ok", "pass": "ok"}
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say = say
+        self.done = 0
+        self.total: int | None = None
+
+    def __call__(self, event) -> None:
+        name = event.info.name
+        if self.total is None and name in ("LogStartLine", "SkippingDetails"):
+            self.total = event.data.total
+        if name != "NodeFinished":
+            return
+        node, result = event.data.node_info, event.data.run_result
+        if node.resource_type not in ("model", "seed", "test", "unit_test", "snapshot"):
+            return
+        self.done += 1
+        where = f"{node.node_relation.schema}.{node.node_name}" if node.resource_type in ("model", "seed") else node.node_name
+        status = self.SHOWN_STATUS.get(result.status, result.status)
+        count = f"{self.done}/{self.total}" if self.total else str(self.done)
+        self.say(f"[{count}] {node.resource_type.replace('_', ' ')} {where} {status} {result.execution_time:.1f} s")
