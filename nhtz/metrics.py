@@ -11,6 +11,7 @@ the dictionary; tests/test_metrics.py fails while the two disagree).
 
 import csv
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -18,6 +19,8 @@ from typing import Callable
 import yaml
 from rapidfuzz import fuzz, process
 
+from nhtz import dbt_runner
+from nhtz.dbt_runner import PROFILE, DbtWorkspace
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
@@ -196,45 +199,30 @@ def _quiet(_: str) -> None:
     pass
 
 
-def serving_profile(home: Home) -> Path:
-    """A dbt profile that points at the serving database, read-only, in this home's own dbt folder."""
-    folder = home.root / "dbt" / "serving_profile"
-    folder.mkdir(parents=True, exist_ok=True)
-    output = {"type": "duckdb", "path": str(home.serving_db), "config_options": {"access_mode": "READ_ONLY"}}
-    profile = {"nhtz": {"target": "serving", "outputs": {"serving": {**output, "threads": 1}}}}
-    text = yaml.safe_dump(profile, sort_keys=False)
-    path = folder / "profiles.yml"
-    if not path.exists() or path.read_text(encoding="utf-8") != text:  # unchanged, dbt's partial parse holds
-        path.write_text(text, encoding="utf-8")
-    return folder
+@dataclass(frozen=True)
+class ServingWorkspace(DbtWorkspace):
+    """The one dbt runner's workspace for the serving database, opened read-only: the semantic layer only reads."""
+
+    def profile(self) -> dict:
+        profile = super().profile()
+        for output in profile[PROFILE]["outputs"].values():
+            output["config_options"] = {"access_mode": "READ_ONLY"}
+        return profile
+
+
+def serving_workspace(home: Home) -> ServingWorkspace:
+    """Beside the build's workspace (HOME/dbt), with its own profile, target and partial-parse state."""
+    return ServingWorkspace(db_path=home.serving_db, folder=home.root / "dbt" / "serving", threads=1)
 
 
 def parse_semantic_manifest(home: Home) -> Path:
-    """dbt parse, in-process, with the serving profile: it writes the semantic manifest and leaves dbt's DuckDB
-    adapter set up for the serving file, which MetricFlow then queries through."""
-    from dbt.cli.main import dbtRunner
-
-    target = home.root / "dbt" / "semantic_target"
-    outcome = dbtRunner().invoke([
-        "parse",
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(serving_profile(home)),
-        "--target-path", str(target),
-        "--log-path", str(home.root / "dbt" / "logs"),
-        "--partial-parse",
-        "--log-level", "none",
-        "--no-use-colors",
-        "--no-version-check",
-        "--no-send-anonymous-usage-stats",
-    ])
-    if not outcome.success:
-        raise NhtzError(f"the semantic layer did not parse: {first_line(outcome.exception)}")
-    return target / "semantic_manifest.json"
-
-
-def first_line(error) -> str:
-    lines = [line.strip() for line in str(error or "no message").splitlines() if line.strip()]
-    return lines[0] if lines else "no message"
+    """dbt parse through the one runner, with the serving profile: it writes the semantic manifest and leaves dbt's
+    DuckDB adapter set up for the serving file, which MetricFlow then queries through."""
+    workspace = serving_workspace(home)
+    run = dbt_runner.invoke(workspace, ["parse"])
+    if not run.success:
+        raise NhtzError(f"the semantic layer did not parse: {run.failure_line()} (log: {workspace.log_file})")
+    return workspace.target_dir / "semantic_manifest.json"
 
 
 def _quarter_start(text: str) -> datetime:
@@ -306,7 +294,7 @@ class SemanticLayer:
         try:
             table = self.engine.query(request).result_df
         except Exception as error:  # MetricFlow's errors share no base class; one line for people either way
-            raise NhtzError(f"metrics query failed: {first_line(error)}") from None
+            raise NhtzError(f"metrics query failed: {dbt_runner.first_line(error)}") from None
         names_out = ["quarter", *[GROUPED_NAMES[c] for c in group_by[1:]], *metrics_asked]
         positions = [table.column_names.index(c) for c in group_by + metrics_asked]
         rows = [(_quarter_text(row[positions[0]]), *(row[p] for p in positions[1:])) for row in table.rows]
@@ -351,13 +339,11 @@ def open_semantic_layer(home: Home, say: Callable[[str], None] = _quiet):
     try:
         yield SemanticLayer(MetricFlowEngine(SemanticManifestLookup(manifest), client), manifest, client)
     finally:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
         # close the adapter's connections, and with the last one dbt-duckdb's DuckDB instance: until then the
         # serving file stays open in this process with the profile's configuration, and DuckDB refuses any other
         # connection to it here (nhtz explain, nhtz sql, a reader in the same Dagster process)
         adapter.cleanup_connections()
-        DuckDBConnectionManager.close_all_connections()
+        dbt_runner.release_database()
 
 
 def answer_metrics(
