@@ -17,13 +17,17 @@ import pytest
 from typer.testing import CliRunner
 
 from data_quality.gate import GateResult, check, check_parks, check_reconciliations
-from marts_fixture import PARKS, landed_rows
+from marts_fixture import PARKS, add_observations, landed_rows
 from nhtz import state
+from nhtz.build import build
 from nhtz.cli import app
 from nhtz.db import connect
+from nhtz.errors import GateFailed
 from nhtz.home import Home
+from nhtz.pipeline import run_quarter
 from nhtz.project import SEEDS_DIR
-from nhtz.state import BuildIdentity, BuildRecord, CheckRecord, Landing
+from nhtz.publish import publish
+from nhtz.state import BuildIdentity, BuildRecord, CheckRecord, Landing, PublishRecord
 
 N_LANDED = len(landed_rows())
 N_FILES = len({row["file_id"] for row in landed_rows()})
@@ -321,3 +325,41 @@ def test_a_record_that_cannot_be_written_is_one_line_and_leaves_no_temporary_fil
     assert errors == [f"nhtz: error: check stopped: cannot write its record in {home.state}: Is a directory"]
     assert "Traceback" not in outcome.output
     assert sorted(p.name for p in home.state.iterdir()) == ["build.json", "check.json"]
+
+
+# --- check, publish and run go by the build identity -------------------------------------------------------
+
+def test_publication_follows_the_identity_checked_and_run_gates_coverage_on_its_quarter(private_fixture_home):
+    home = private_fixture_home
+    first = check(home)
+    assert first.passed, first.describe()
+    published = publish(home, allow_partial=True)  # five of 178 parks report: partial by design
+    assert state.last(home, PublishRecord).build_invocation_id == first.build.invocation_id
+    assert published.publish_id == 1
+
+    # a rebuild after the check: the check vouches for the build before it, not for this one
+    rebuilt = build(home).record
+    assert rebuilt.invocation_id != first.build.invocation_id
+    with pytest.raises(GateFailed, match=rf"changed after the last check .*holds dbt run {rebuilt.short_id} \(ok\), "
+                                         rf"the check was of build {first.build.short_id}"):
+        publish(home, allow_partial=True)
+
+    # an ingest right after that build, within the same second or not: the build is stale
+    add_observations(home, [("A", 2023, 12, "exports", 5.0, "亿元")])
+    stale = by_name(check(home))["build finished"]
+    assert not stale.passed
+    assert stale.detail.startswith(f"stale build: files landed after the build {rebuilt.short_id} ")
+    assert f"({N_LANDED} values, files up to #{N_FILES} then, {N_LANDED + 1} values, files up to #{N_FILES + 1} now)" in stale.detail
+    with pytest.raises(GateFailed, match=r"^the publication gate failed \(build finished\)"):
+        publish(home, allow_partial=True)
+
+    # nhtz run 2023Q2 builds again, checks coverage of 2023Q2 (not of the latest quarter, 2023Q4) and publication
+    # stops there: 4 of the 178 parks active at 2023-06-30 reported
+    active = len(active_parks_at("2023-06-30"))
+    with pytest.raises(GateFailed, match=rf"^only 4 of {active} active parks \(2\.2%\) reported in 2023Q2, below the "
+                                         r"minimum 90%; publish anyway with --allow-partial$"):
+        run_quarter(home, "2023Q2")
+    record = state.last(home, CheckRecord)
+    assert record.passed and (record.quarter, record.n_reported, record.n_active) == ("2023Q2", 4, active)
+    assert record.build.landing == Landing(max_file_id=N_FILES + 1, observations=N_LANDED + 1)
+    assert state.last(home, PublishRecord).publish_id == 1  # nothing published since
