@@ -127,7 +127,8 @@ def check_build_is_current(identity: BuildIdentity | None, landing: Landing, rec
     stale = state.build_is_stale(identity, landing)
     if stale:
         detail = stale
-        if identity is not None and record is not None and record.invocation_id == identity.invocation_id and record.error:
+        same_build = identity is not None and record is not None and record.invocation_id == identity.invocation_id
+        if same_build and record.error:
             detail += f" ({record.error})"
         return GateCheck(name, False, True, detail)
     return GateCheck(
@@ -153,7 +154,8 @@ def check_reconciliations(identity: BuildIdentity | None, record: BuildRecord | 
             if status is None:
                 checks.append(GateCheck(name, False, True, f"dbt test {test} did not run in build {identity.short_id}"))
             else:
-                checks.append(GateCheck(name, status == "pass", True, f"dbt test {test}: {status} in build {identity.short_id}"))
+                detail = f"dbt test {test}: {status} in build {identity.short_id}"
+                checks.append(GateCheck(name, status == "pass", True, detail))
     return checks
 
 
@@ -282,7 +284,8 @@ def check_parks(con: duckdb.DuckDBPyConnection, result: GateResult, quarter: str
         result.checks.append(check_parks_registered(con, quarter))
         result.coverage = measure_coverage(con, quarter)
     except duckdb.Error as error:
-        result.checks.append(GateCheck("parks registered", False, True, f"cannot check parks: {first_error_line(error)}"))
+        detail = f"cannot check parks: {first_error_line(error)}"
+        result.checks.append(GateCheck("parks registered", False, True, detail))
         return
     try:
         result.findings, result.findings_all_quarters = count_findings(con, quarter)
@@ -324,7 +327,8 @@ def check(home: Home, quarter: str | None = None, say: Callable[[str], None] = _
     settings = load_settings(home)
     result = GateResult(checks=[], checked_at=state.now_utc(), build=None, min_coverage=settings.min_coverage)
     if not home.working_db.exists():
-        result.checks.append(GateCheck("build finished", False, True, f"no working database in {home.root}: run `nhtz build`"))
+        detail = f"no working database in {home.root}: run `nhtz build`"
+        result.checks.append(GateCheck("build finished", False, True, detail))
     else:
         try:
             _check_working_db(home, result, quarter, say)

@@ -47,9 +47,13 @@ BOUND_TOLERANCE_PCT = 1e-9
 TABLE_QUERIES = {
     "raw.observations": "select * from raw.observations",
     # DOMAIN: rows read = rows landed + rows quarantined, for every file
-    "audit.ingest_log": "select *, rows_read - rows_landed - rows_quarantined as rows_unaccounted from audit.ingest_log",
+    "audit.ingest_log": (
+        "select *, rows_read - rows_landed - rows_quarantined as rows_unaccounted from audit.ingest_log"
+    ),
     "marts.dim_park": "select * from marts.dim_park",
-    "marts.fct_park_quarter": "select park_id, quarter, indicator_code, yoy_ytd_pct, yoy_q_pct from marts.fct_park_quarter",
+    "marts.fct_park_quarter": (
+        "select park_id, quarter, indicator_code, yoy_ytd_pct, yoy_q_pct from marts.fct_park_quarter"
+    ),
     "marts.national_quarter": (
         "select quarter, indicator_code, yoy_ytd_pct_lfl from marts.national_quarter "
         "where indicator_code in (select indicator_code from marts.dim_indicator where kind in ('flow', 'stock'))"
@@ -254,7 +258,9 @@ def run_suites(
             for expectation in expectations:
                 suite.add_expectation(expectation)
             batch = datasource.add_dataframe_asset(table).add_batch_definition_whole_dataframe("whole table")
-            validation = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+            validation = context.validation_definitions.add(
+                gx.ValidationDefinition(name=table, data=batch, suite=suite)
+            )
             checkpoint = context.checkpoints.add(
                 gx.Checkpoint(
                     name=f"nhtz {table}",

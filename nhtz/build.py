@@ -28,10 +28,11 @@ class BuildResult:
 
     def describe(self) -> str:
         record = self.record
-        warned = f", {len(record.warnings)} warning(s): {', '.join(record.warnings)}" if record.warnings else ", no warnings"
+        warnings = record.warnings
+        warned = f", {len(warnings)} warning(s): {', '.join(warnings)}" if warnings else ", no warnings"
         return (
-            f"build {record.short_id}: {record.models} models and {record.seeds} seeds built, {record.tests} data tests "
-            f"and {record.unit_tests} unit tests passed{warned}, in {record.seconds:.1f} s"
+            f"build {record.short_id}: {record.models} models and {record.seeds} seeds built, "
+            f"{record.tests} data tests and {record.unit_tests} unit tests passed{warned}, in {record.seconds:.1f} s"
         )
 
 

@@ -79,7 +79,9 @@ class DbtWorkspace:
         return self.profiles_dir
 
     def folder_flags(self, target_dir: Path) -> list[str]:
-        return ["--profiles-dir", str(self.profiles_dir), "--target-path", str(target_dir), "--log-path", str(self.log_dir)]
+        return [
+            "--profiles-dir", str(self.profiles_dir), "--target-path", str(target_dir), "--log-path", str(self.log_dir),
+        ]
 
     def subprocess_flags(self) -> list[str]:
         """Flags for the dbt subprocess Dagster starts: Dagster names the profile and target folders itself (the
@@ -281,7 +283,8 @@ class NodeProgress:
         if node.resource_type not in ("model", "seed", "test", "unit_test", "snapshot"):
             return
         self.done += 1
-        where = f"{node.node_relation.schema}.{node.node_name}" if node.resource_type in ("model", "seed") else node.node_name
+        in_schema = node.resource_type in ("model", "seed")
+        where = f"{node.node_relation.schema}.{node.node_name}" if in_schema else node.node_name
         status = self.SHOWN_STATUS.get(result.status, result.status)
         count = f"{self.done}/{self.total}" if self.total else str(self.done)
         self.say(f"[{count}] {node.resource_type.replace('_', ' ')} {where} {status} {result.execution_time:.1f} s")

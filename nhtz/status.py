@@ -66,7 +66,7 @@ def _landed(con: duckdb.DuckDBPyConnection) -> list[Line]:
                        f"quarantined {quarantined}")]
     if values:
         lines += [
-            ("periods", f"{first // 100}-{first % 100:02d} to {last // 100}-{last % 100:02d} ({periods} months)"),
+            ("periods", f"{first // 100}-{first % 100:02d} to {last // 100}-{last % 100:02d} ({periods} periods)"),
             ("parks", f"{parks} with values ({values} values)"),
         ]
     return lines

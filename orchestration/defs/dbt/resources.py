@@ -46,7 +46,9 @@ def parse_manifest(project: DbtProject) -> None:
     target = project.project_dir / project.target_path
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parse-") as scratch:
-        workspace = DbtWorkspace(db_path=Path(scratch) / "parse.duckdb", folder=Path(scratch), project_dir=project.project_dir)
+        workspace = DbtWorkspace(
+            db_path=Path(scratch) / "parse.duckdb", folder=Path(scratch), project_dir=project.project_dir
+        )
         run = dbt_runner.invoke(workspace, ["parse"])
         if not run.success:
             raise NhtzError(f"dbt could not parse {project.project_dir}: {run.failure_line()}")
