@@ -30,11 +30,10 @@ SUMMARY_TABLE_ROW = 7  # title, 报告期, 反馈截止日期, 填报说明, 生
 
 
 @pytest.fixture(scope="module")
-def built_home(tmp_path_factory):
-    """The marts fixture built by dbt; read-only here: workbooks are written into folders of their own."""
-    from marts_fixture import build_fixture_home
-
-    return build_fixture_home(tmp_path_factory.mktemp("feedback"))
+def built_home(built_fixture_home):
+    """The marts fixture built by dbt once per test process (tests/conftest.py); read-only here: workbooks are written
+    into folders of their own, and a test that changes the database changes a copy."""
+    return built_fixture_home
 
 
 def home_copy(built_home: Home, root) -> Home:
