@@ -8,6 +8,7 @@ import dagster as dg
 from nhtz.home import resolve_home
 from nhtz.settings import Settings, load_settings
 from orchestration.defs.automation import automation_on
+from orchestration.defs.cli_runs.sensors import cli_runs_sensor
 from orchestration.defs.dbt.assets import nhtz_dbt_models
 from orchestration.defs.dbt.resources import dbt_cli_resource
 from orchestration.defs.ingestion.assets import landed_submissions
@@ -29,7 +30,8 @@ def build_definitions(settings: Settings = Settings()) -> dg.Definitions:
         asset_checks=[publication_gate, no_error_findings],
         jobs=[quarterly_analysis_job],
         schedules=[quarterly_schedule(settings.schedule_day, automation)],
-        sensors=[new_submission_sensor(automation)],
+        # the landing sensor starts runs; the command-line observer only reports what `nhtz` did
+        sensors=[new_submission_sensor(automation), cli_runs_sensor],
         resources={
             "nhtz_home": NhtzHomeResource(home=dg.EnvVar("NHTZ_HOME")),
             "dbt": dbt_cli_resource(),

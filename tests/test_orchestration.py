@@ -12,7 +12,7 @@ import csv
 import hashlib
 import json
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,12 +21,15 @@ import duckdb
 import pytest
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from nhtz import state
 from nhtz.errors import NhtzError
 from nhtz.home import Home
+from nhtz.ingest import land_paths
 from nhtz.project import SEEDS_DIR
 from nhtz.settings import Settings
 from orchestration.definitions import build_definitions
-from orchestration.defs.dbt.assets import dbt_failure_line
+from orchestration.defs.cli_runs.sensors import cli_runs_sensor, partition_for
+from orchestration.defs.dbt.assets import dbt_failure_line, nhtz_dbt_models
 from orchestration.defs.ingestion.assets import landed_submissions
 from orchestration.defs.ingestion.sensors import new_submission_sensor, new_submissions, submission_files
 from orchestration.defs.partitions import (
@@ -214,9 +217,11 @@ def test_the_code_location_reads_the_day_and_automation_from_the_homes_settings(
     assert loaded.resolve_sensor_def("new_submission_sensor").default_status == dg.DefaultSensorStatus.RUNNING
 
 
-def test_automation_is_off_by_default():
+def test_automation_is_off_by_default_and_only_the_observer_runs():
     assert defs.resolve_sensor_def("new_submission_sensor").default_status == dg.DefaultSensorStatus.STOPPED
     assert defs.resolve_schedule_def("quarterly_schedule").default_status == dg.DefaultScheduleStatus.STOPPED
+    # the sensor that reports command-line runs starts no run: it is on from the start
+    assert defs.resolve_sensor_def("cli_runs_sensor").default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_automation_must_be_true_or_false():
@@ -306,6 +311,196 @@ def test_sensor_on_a_home_without_landing_folder_skips(tmp_path):
     # the resource makes the home, landing folder included, as `nhtz` does
     assert (tmp_path / "fresh" / "landing").is_dir()
     assert json.loads(cursor) == {}
+
+
+# --- command-line runs shown in Dagster ----------------------------------------------------------------
+
+DBT_KEYS = sorted(nhtz_dbt_models.keys)
+UTC = timezone.utc
+BUILD_ID = "4ab52e47-863d-4ac3-8efc-3091338b17d5"
+LANDING = state.Landing(max_file_id=12, observations=5340)
+TABLES = {"marts.fct_park_quarter": 1424, "marts.national_quarter": 216, "audit.findings": 35}
+
+
+def write_cli_run(home: Home, quarter: str = "2024Q4") -> None:
+    """The records `nhtz run QUARTER` leaves in a home, saved through the library's own record functions."""
+    landed, built = datetime(2026, 11, 30, 2, 0, tzinfo=UTC), datetime(2026, 11, 30, 2, 1, tzinfo=UTC)
+    checked, published = datetime(2026, 11, 30, 2, 2, tzinfo=UTC), datetime(2026, 11, 30, 2, 3, tzinfo=UTC)
+    identity = state.BuildIdentity(
+        invocation_id=BUILD_ID, command="build", status="ok", started_at=landed, finished_at=built, landing=LANDING
+    )
+    state.save(home, state.IngestRecord(at=landed, files=3, landed=2, skipped=1, refused=0, rows_quarantined=4))
+    state.save(home, state.BuildRecord(
+        status="ok", finished_at=built, invocation_id=BUILD_ID, landing=LANDING, seconds=41.5, models=27, seeds=6,
+        tests=109,
+    ))
+    state.save(home, state.CheckRecord(
+        checked_at=checked, passed=True, build=identity, quarter=quarter, n_active=178, n_reported=170,
+        coverage=170 / 178,
+    ))
+    state.save(home, state.PublishRecord(
+        publish_id=3, published_at=published, build_invocation_id=BUILD_ID, checked_at=checked,
+        coverage=170 / 178, partial=False, tables=TABLES,
+    ))
+
+
+def tick_cli_runs(home: Path, instance: dg.DagsterInstance, cursor: str | None):
+    """One evaluation of the sensor, its events written into the instance as Dagster's sensor daemon does."""
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"nhtz_home": NhtzHomeResource(home=str(home))}, definitions=defs
+    )
+    result = cli_runs_sensor.evaluate_tick(context)
+    for event in result.asset_events:
+        instance.report_runless_asset_event(event)
+    return result
+
+
+def latest_metadata(instance: dg.DagsterInstance, key: dg.AssetKey) -> dict:
+    entry = instance.get_latest_materialization_event(key)
+    assert entry is not None, f"{key.to_user_string()} was not materialised"
+    return {name: value.value for name, value in entry.asset_materialization.metadata.items()}
+
+
+def test_a_command_line_run_shows_as_materialised_assets(tmp_path):
+    home = Home(tmp_path).ensure()
+    write_cli_run(home)
+    instance = dg.DagsterInstance.ephemeral()
+    result = tick_cli_runs(tmp_path, instance, None)
+
+    kinds = [type(e).__name__ for e in result.asset_events]
+    # 1 landing + every dbt model and seed + the serving copy; the gate; 3 published tables observed
+    assert kinds.count("AssetMaterialization") == 1 + len(DBT_KEYS) + 1
+    assert kinds.count("AssetCheckEvaluation") == 1
+    assert kinds.count("AssetObservation") == 3
+    assert result.skip_message == (
+        f"reported the command line's ingest, build, check, publish as {len(result.asset_events)} asset events"
+    )
+    # the gate checked the quarter 2024Q4 on this very build: every event is on its partition
+    assert {e.partition for e in result.asset_events} == {"2024-10-01"}
+
+    landed = latest_metadata(instance, dg.AssetKey("landed_submissions"))
+    assert (landed["files_landed"], landed["files_already_landed"], landed["rows_quarantined"]) == (2, 1, 4)
+    assert landed["recorded_by"] == "nhtz command line: nhtz ingest"
+    assert landed["landed_at"] == datetime(2026, 11, 30, 2, 0, tzinfo=UTC).timestamp()
+
+    built = latest_metadata(instance, FCT_PARK_QUARTER)
+    assert built["invocation_id"] == BUILD_ID
+    assert built["built_at"] == datetime(2026, 11, 30, 2, 1, tzinfo=UTC).timestamp()
+    assert (built["models"], built["data_tests"], built["build_seconds"]) == (27, 109, 41.5)
+    assert built["landing"] == "5340 values, files up to #12"
+    # seeds are dbt assets too (group reference)
+    assert latest_metadata(instance, dg.AssetKey(["reference", "park_registry"]))["invocation_id"] == BUILD_ID
+
+    gate = next(e for e in result.asset_events if isinstance(e, dg.AssetCheckEvaluation))
+    assert (gate.asset_key, gate.check_name, gate.passed) == (FCT_PARK_QUARTER, "publication_gate", True)
+    assert gate.metadata["invocation_id"].value == BUILD_ID
+    assert (gate.metadata["parks_reported"].value, gate.metadata["parks_active"].value) == (170, 178)
+    assert gate.metadata["park_coverage_pct"].value == 95.5  # 170 / 178
+
+    published = latest_metadata(instance, dg.AssetKey("serving_copy"))
+    assert (published["publish_id"], published["invocation_id"], published["partial"]) == (3, BUILD_ID, False)
+    assert published["table_rows"] == TABLES
+    observed = {e.asset_key.to_user_string(): e.metadata["dagster/row_count"].value
+                for e in result.asset_events if isinstance(e, dg.AssetObservation)}
+    assert observed == {"marts/fct_park_quarter": 1424, "marts/national_quarter": 216, "audit/findings": 35}
+
+
+def test_each_record_is_reported_once(tmp_path):
+    home = Home(tmp_path).ensure()
+    write_cli_run(home)
+    instance = dg.DagsterInstance.ephemeral()
+    first = tick_cli_runs(tmp_path, instance, None)
+
+    again = tick_cli_runs(tmp_path, instance, first.cursor)
+    assert again.asset_events == []
+    assert "no new command-line runs" in again.skip_message
+
+    # the same build published a second time: only the publication is new
+    state.save(home, state.PublishRecord(
+        publish_id=4, published_at=datetime(2026, 11, 30, 3, 0, tzinfo=UTC), build_invocation_id=BUILD_ID,
+        checked_at=datetime(2026, 11, 30, 2, 2, tzinfo=UTC), coverage=None, partial=False,
+        tables={"marts.national_quarter": 216},
+    ))
+    republished = tick_cli_runs(tmp_path, instance, again.cursor)
+    assert sorted(e.asset_key.to_user_string() for e in republished.asset_events) == [
+        "marts/national_quarter", "serving_copy",
+    ]
+    assert latest_metadata(instance, dg.AssetKey("serving_copy"))["publish_id"] == 4
+    assert len(instance.fetch_materializations(dg.AssetKey("serving_copy"), limit=10).records) == 2
+
+
+def test_a_build_without_a_check_stands_for_the_quarter_that_had_just_ended(tmp_path):
+    home = Home(tmp_path).ensure()
+    # 2026-11-30 02:01 UTC is 10:01 in Beijing: 2026Q3 had ended, 2026Q4 had not
+    state.save(home, state.BuildRecord(
+        status="ok", finished_at=datetime(2026, 11, 30, 2, 1, tzinfo=UTC), invocation_id=BUILD_ID, models=27,
+    ))
+    result = tick_cli_runs(tmp_path, dg.DagsterInstance.ephemeral(), None)
+    assert len(result.asset_events) == len(DBT_KEYS)
+    assert {e.partition for e in result.asset_events} == {"2026-07-01"}
+
+
+def test_a_failed_build_materialises_nothing_and_an_idle_ingest_is_observed(tmp_path):
+    home = Home(tmp_path).ensure()
+    at = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    state.save(home, state.IngestRecord(at=at, files=2, landed=0, skipped=2, refused=0, rows_quarantined=0))
+    state.save(home, state.BuildRecord(status="failed", finished_at=at, error="model marts.fct_park_quarter failed"))
+    instance = dg.DagsterInstance.ephemeral()
+    result = tick_cli_runs(tmp_path, instance, None)
+    assert [(type(e).__name__, e.asset_key.to_user_string()) for e in result.asset_events] == [
+        ("AssetObservation", "landed_submissions")
+    ]
+    assert result.asset_events[0].metadata["files_already_landed"].value == 2
+    assert instance.get_latest_materialization_event(FCT_PARK_QUARTER) is None
+
+
+def test_a_home_without_records_is_skipped_and_left_as_it_is(tmp_path):
+    result = tick_cli_runs(tmp_path / "nowhere", dg.DagsterInstance.ephemeral(), None)
+    assert result.asset_events == []
+    assert "no new command-line runs" in result.skip_message
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_an_unreadable_record_is_left_out_and_the_others_reported(tmp_path):
+    home = Home(tmp_path).ensure()
+    write_cli_run(home)
+    (home.state / "check.json").write_text('{"passed": "maybe"}')
+    result = tick_cli_runs(tmp_path, dg.DagsterInstance.ephemeral(), None)
+    assert not any(isinstance(e, dg.AssetCheckEvaluation) for e in result.asset_events)
+    assert any(e.asset_key == dg.AssetKey("serving_copy") for e in result.asset_events)
+    assert "check" not in json.loads(result.cursor)
+
+
+def test_records_written_by_dagster_runs_are_left_to_those_runs(tmp_path):
+    home = Home(tmp_path).ensure()
+    instance = dg.DagsterInstance.ephemeral()
+
+    @dg.asset
+    def publishes_inside_a_run():
+        # what serving_copy does: the library writes its record while the run is going
+        state.save(home, state.PublishRecord(
+            publish_id=7, published_at=state.now_utc(), build_invocation_id=BUILD_ID,
+            checked_at=state.now_utc(), coverage=None, partial=False, tables={"marts.national_quarter": 216},
+        ))
+
+    assert dg.materialize([publishes_inside_a_run], instance=instance).success
+    # the dbt asset's build record says it is Dagster's
+    state.save(home, state.BuildRecord(
+        status="ok", finished_at=state.now_utc(), invocation_id=BUILD_ID, via="dagster",
+    ))
+    result = tick_cli_runs(tmp_path, instance, None)
+    assert result.asset_events == []
+    assert result.skip_message == "publish, build left to the Dagster runs that wrote them"
+    assert sorted(json.loads(result.cursor)) == ["build", "publish"]  # seen, so never reported later either
+    assert instance.get_latest_materialization_event(dg.AssetKey("serving_copy")) is None
+
+
+@pytest.mark.parametrize(
+    ("quarter", "partition"),
+    [("2024Q4", "2024-10-01"), ("2019Q1", "2019-01-01"), ("2018Q4", None), ("2099Q1", None)],
+)
+def test_a_quarter_without_a_partition_reports_unpartitioned(quarter, partition):
+    assert partition_for(quarter) == partition
 
 
 # --- landing as an asset --------------------------------------------------------------------------------
@@ -400,13 +595,15 @@ def quarterly_run(tmp_path_factory):
     """One run of the whole job over the backfill range 2024Q3–2024Q4, on a fresh home."""
     home = Home(tmp_path_factory.mktemp("nhtz_home")).ensure()
     rows_written = write_fixture_submissions(home.landing)
+    instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [*defs.assets, *defs.asset_checks],
         resources={**defs.resources, "nhtz_home": NhtzHomeResource(home=str(home.root))},
         tags={"dagster/asset_partition_range_start": "2024-07-01", "dagster/asset_partition_range_end": "2024-10-01"},
         selection=dg.AssetSelection.all(),
+        instance=instance,
     )
-    return home, rows_written, result
+    return home, rows_written, result, instance
 
 
 def materialization_metadata(result, key: str) -> dict:
@@ -418,7 +615,7 @@ def materialization_metadata(result, key: str) -> dict:
 @pytest.mark.slow  # 50 s on a quiet machine, 2–4 min under load: mostly the dbt build of every model and test
 @pytest.mark.xdist_group("orchestration_e2e")
 def test_one_run_lands_builds_checks_publishes_and_reports(quarterly_run):
-    home, rows_written, result = quarterly_run
+    home, rows_written, result, _ = quarterly_run
     assert result.success
     assert rows_written == sum(len(active_parks(q)) for q in QUARTERS) == 177 + 7 * 178
 
@@ -460,15 +657,27 @@ def test_one_run_lands_builds_checks_publishes_and_reports(quarterly_run):
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("orchestration_e2e")
+def test_the_runs_own_records_are_not_reported_again(quarterly_run):
+    home, _, _, instance = quarterly_run
+    served = len(instance.fetch_materializations(dg.AssetKey("serving_copy"), limit=10).records)
+    result = tick_cli_runs(home.root, instance, None)
+    assert result.asset_events == []
+    assert result.skip_message == "ingest, build, check, publish left to the Dagster runs that wrote them"
+    # one publication per quarter of the range, by the run; none added by the sensor
+    assert len(instance.fetch_materializations(dg.AssetKey("serving_copy"), limit=10).records) == served == 2
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("orchestration_e2e")
 def test_a_failing_gate_stops_publication(quarterly_run):
-    home, _, _ = quarterly_run
+    home, _, _, _ = quarterly_run
     served_before = file_digest(home.serving_db)
-    # a reconciliation break: national GDP of 2024Q4 no longer equals the sum of its parks
-    with duckdb.connect(str(home.working_db)) as con:
-        con.execute(
-            "update marts.national_quarter set value_ytd = value_ytd + 1000 "
-            "where quarter = '2024Q4' and indicator_code = 'gdp'"
-        )
+    # a park resubmits after the build: the built marts no longer show what has landed
+    resubmission = home.root / "resubmitted" / "revision_2024Q4.csv"
+    resubmission.parent.mkdir()
+    park = active_parks("2024Q4")[0]
+    resubmission.write_text(f"园区,统计期,园区生产总值(亿元)\n{park},2024Q4,5.0\n", encoding="utf-8")
+    assert [r.status for r in land_paths(home, [resubmission])] == ["landed"]
     result = dg.materialize(
         [*defs.assets, *defs.asset_checks],
         resources={**defs.resources, "nhtz_home": NhtzHomeResource(home=str(home.root))},
@@ -478,6 +687,7 @@ def test_a_failing_gate_stops_publication(quarterly_run):
     )
     gate = [e for e in result.get_asset_check_evaluations() if e.check_name == "publication_gate"]
     assert [e.passed for e in gate] == [False]
-    assert "national = Σ parks" in gate[0].metadata["failed_checks"].value
+    assert gate[0].metadata["failed_checks"].value == "build finished"
+    assert "stale build: files landed after the build" in gate[0].metadata["checks"].value
     assert result.asset_materializations_for_node("serving_copy") == []
     assert file_digest(home.serving_db) == served_before
