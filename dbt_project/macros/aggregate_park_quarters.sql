@@ -114,10 +114,10 @@ aggregated as (
 #}
 {% macro aggregate_mart_columns(group_columns=[]) -%}
     {%- for column in group_columns %}
-        {{ column }}::varchar as {{ column }},
+        {{ column }}::{{ string_type() }} as {{ column }},
     {%- endfor %}
-        quarter::varchar as quarter,
-        indicator_code::varchar as indicator_code,
+        quarter::{{ string_type() }} as quarter,
+        indicator_code::{{ string_type() }} as indicator_code,
         value_ytd::double as value_ytd,
         value_q::double as value_q,
         n_parks::integer as n_parks,
@@ -127,7 +127,7 @@ aggregated as (
         n_parks_growing::integer as n_parks_growing,
         year::integer as year,
         quarter_num::integer as quarter_num,
-        kind::varchar as kind,
+        kind::{{ string_type() }} as kind,
         n_parks_q::integer as n_parks_q,
         last_year_value_ytd::double as last_year_value_ytd,
         lfl_last_year_value_ytd::double as lfl_last_year_value_ytd,

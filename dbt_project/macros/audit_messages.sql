@@ -1,13 +1,13 @@
 {# A number as an audit message shows it: one decimal from 100 up, two from 1, four below. #}
 {% macro message_number(value) -%}
-    coalesce(
-        (case
+    {%- set rounded -%}
+        case
             when abs({{ value }}) >= 100 then round({{ value }}, 1)
             when abs({{ value }}) >= 1 then round({{ value }}, 2)
             else round({{ value }}, 4)
-        end)::varchar,
-        '—'
-    )
+        end
+    {%- endset -%}
+    coalesce({{ number_text(rounded) }}, '—')
 {%- endmacro %}
 
 {#
@@ -18,7 +18,8 @@
 {% macro fill_message(template, fillings, specific_fillings={}) -%}
     {%- set ns = namespace(sql=template) -%}
     {%- for name, expression in (specific_fillings.items() | list) + (fillings.items() | list) -%}
-        {%- set ns.sql = "replace(" ~ ns.sql ~ ", '{" ~ name ~ "}', coalesce((" ~ expression ~ ")::varchar, '—'))" -%}
+        {%- set filling = "coalesce((" ~ expression ~ ")::" ~ string_type() ~ ", '—')" -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", '{" ~ name ~ "}', " ~ filling ~ ")" -%}
     {%- endfor -%}
     {{ ns.sql }}
 {%- endmacro %}

@@ -23,7 +23,6 @@ usable_values as (
 
     select
         fct_park_quarter.*,
-        indicators.kind,
         indicators.numerator,
         indicators.denominator,
         indicators.multiplier

@@ -87,8 +87,8 @@ growth_above as (
         checked.rule_id,
         checked.severity,
         {{ fill_message('checked.message_zh', common_message_fillings(), {
-            'yoy': 'round(checked.yoy_ytd_pct, 1)',
-            'national_yoy': 'round(coalesce(checked.national_yoy_ytd_pct_lfl, 0), 1)',
+            'yoy': number_text('round(checked.yoy_ytd_pct, 1)'),
+            'national_yoy': number_text('round(coalesce(checked.national_yoy_ytd_pct_lfl, 0), 1)'),
         }) }} as message,
         checked.value_ytd as value
     from checked_values as checked
@@ -128,10 +128,10 @@ quarter_outliers as (
         checked.severity,
         {{ fill_message('checked.message_zh', common_message_fillings(), {
             'value': message_number('checked.value_q'),
-            'yoy_q': 'round(checked.yoy_q_pct, 1)',
-            'mean': 'round(checked.history_mean, 1)',
+            'yoy_q': number_text('round(checked.yoy_q_pct, 1)'),
+            'mean': number_text('round(checked.history_mean, 1)'),
             'history_n': 'checked.history_n',
-            'z': 'round(abs(checked.yoy_q_pct - checked.history_mean) / checked.history_sd, 1)',
+            'z': number_text('round(abs(checked.yoy_q_pct - checked.history_mean) / checked.history_sd, 1)'),
         }) }} as message,
         checked.value_q as value
     from quarter_histories as checked
@@ -169,7 +169,7 @@ missing_submissions as (
     select
         park_quarter_coverage.park_id,
         park_quarter_coverage.quarter,
-        cast(null as varchar) as indicator_code,
+        cast(null as {{ string_type() }}) as indicator_code,
         audit_rules.rule_id,
         audit_rules.severity,
         {{ fill_message('audit_rules.message_zh', {

@@ -103,7 +103,9 @@ final as (
         case
             when versions_ranked.month % 3 = 0
                 then {{ quarter_label('versions_ranked.year', integer_divide('versions_ranked.month', 3)) }}
-            else versions_ranked.year::varchar || '-' || lpad(versions_ranked.month::varchar, 2, '0')
+            else
+                versions_ranked.year::{{ string_type() }} || '-'
+                || lpad(versions_ranked.month::{{ string_type() }}, 2, '0')
         end as period,
         versions_ranked.indicator_code,
         versions_ranked.kind,

@@ -19,7 +19,7 @@ warned_values as (
         park_id,
         quarter,
         indicator_code,
-        string_agg(rule_id, ',' order by rule_id) as warning_rule_ids
+        {{ string_agg_ordered('rule_id', "','", 'rule_id') }} as warning_rule_ids
     from value_findings
     where severity = 'warning' and indicator_code is not null
     group by park_id, quarter, indicator_code

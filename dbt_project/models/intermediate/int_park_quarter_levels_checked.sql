@@ -18,7 +18,7 @@ level_errors as (
         park_id,
         quarter,
         indicator_code,
-        string_agg(rule_id, ',' order by rule_id) as error_rule_ids
+        {{ string_agg_ordered('rule_id', "','", 'rule_id') }} as error_rule_ids
     from level_findings
     where severity = 'error'
     group by park_id, quarter, indicator_code

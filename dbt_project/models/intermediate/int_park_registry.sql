@@ -8,17 +8,17 @@ with park_registry as (
 final as (
 
     select
-        park_id::varchar as park_id,
-        park_name::varchar as park_name,
-        short_name::varchar as short_name,
-        province::varchar as province,
-        city::varchar as city,
-        region::varchar as region,
+        park_id::{{ string_type() }} as park_id,
+        park_name::{{ string_type() }} as park_name,
+        short_name::{{ string_type() }} as short_name,
+        province::{{ string_type() }} as province,
+        city::{{ string_type() }} as city,
+        region::{{ string_type() }} as region,
         approved_year::integer as approved_year,
         active_from::date as active_from,
         active_to::date as active_to,
-        aliases::varchar as aliases,
-        source_note::varchar as source_note
+        aliases::{{ string_type() }} as aliases,
+        source_note::{{ string_type() }} as source_note
     from park_registry
 
 )

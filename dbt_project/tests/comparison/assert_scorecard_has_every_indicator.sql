@@ -1,5 +1,13 @@
 -- The scorecard's columns are a static list (contracts need them at parse time): every indicator of the
 -- indicators seed must have its value column and its YoY column. Missing ones are returned.
+-- The built table's columns come from dbt's adapter (every engine has them; information_schema is not everywhere).
+-- depends_on: {{ ref('park_scorecard') }}
+{%- set built_columns = [] -%}
+{%- if execute -%}
+    {%- for column in adapter.get_columns_in_relation(ref('park_scorecard')) -%}
+        {%- do built_columns.append(column.name | lower) -%}
+    {%- endfor -%}
+{%- endif %}
 with indicators as (
 
     select * from {{ ref('indicators') }}
@@ -8,9 +16,13 @@ with indicators as (
 
 scorecard_columns as (
 
-    select column_name
-    from information_schema.columns
-    where table_schema = '{{ ref('park_scorecard').schema }}' and table_name = '{{ ref('park_scorecard').identifier }}'
+    select scorecard.column_name
+    from (
+        values
+        {% for column_name in built_columns -%}
+            ('{{ column_name }}'){{ ',' if not loop.last }}
+        {% endfor -%}
+    ) as scorecard (column_name)
 
 ),
 

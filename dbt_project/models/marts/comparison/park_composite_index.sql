@@ -110,11 +110,11 @@ composite_ranks as (
 final as (
 
     select
-        weighted_dimensions.park_id::varchar as park_id,
-        weighted_dimensions.quarter::varchar as quarter,
+        weighted_dimensions.park_id::{{ string_type() }} as park_id,
+        weighted_dimensions.quarter::{{ string_type() }} as quarter,
         weighted_dimensions.year::integer as year,
         weighted_dimensions.quarter_num::integer as quarter_num,
-        weighted_dimensions.dimension::varchar as dimension,
+        weighted_dimensions.dimension::{{ string_type() }} as dimension,
         weighted_dimensions.dimension_score::double as dimension_score,
         weighted_dimensions.dimension_weight::double as dimension_weight,
         weighted_dimensions.n_indicators::integer as n_indicators,

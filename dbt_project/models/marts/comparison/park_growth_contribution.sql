@@ -66,11 +66,11 @@ like_for_like_bases as (
 final as (
 
     select
-        like_for_like_parks.park_id::varchar as park_id,
-        like_for_like_parks.quarter::varchar as quarter,
+        like_for_like_parks.park_id::{{ string_type() }} as park_id,
+        like_for_like_parks.quarter::{{ string_type() }} as quarter,
         like_for_like_parks.year::integer as year,
         like_for_like_parks.quarter_num::integer as quarter_num,
-        like_for_like_parks.indicator_code::varchar as indicator_code,
+        like_for_like_parks.indicator_code::{{ string_type() }} as indicator_code,
         like_for_like_parks.value_ytd::double as value_ytd,
         like_for_like_parks.value_ytd_last_year::double as value_ytd_last_year,
         (like_for_like_parks.value_ytd - like_for_like_parks.value_ytd_last_year)::double as delta_ytd,

@@ -57,11 +57,11 @@ ranked as (
 final as (
 
     select
-        ranked.park_id::varchar as park_id,
-        ranked.quarter::varchar as quarter,
+        ranked.park_id::{{ string_type() }} as park_id,
+        ranked.quarter::{{ string_type() }} as quarter,
         ranked.year::integer as year,
         ranked.quarter_num::integer as quarter_num,
-        ranked.indicator_code::varchar as indicator_code,
+        ranked.indicator_code::{{ string_type() }} as indicator_code,
         ranked.value_ytd::double as value_ytd,
         ranked.national_rank::integer as national_rank,
         ranked.national_n::integer as national_n,
@@ -70,7 +70,7 @@ final as (
             when ranked.national_n = 1 then 100.0
             else 100.0 * (ranked.national_n - ranked.national_rank) / (ranked.national_n - 1)
         end::double as national_percentile,
-        ranked.region::varchar as region,
+        ranked.region::{{ string_type() }} as region,
         ranked.regional_rank::integer as regional_rank,
         ranked.regional_n::integer as regional_n,
         (previous_quarter.national_rank - ranked.national_rank)::integer as rank_change_qoq,

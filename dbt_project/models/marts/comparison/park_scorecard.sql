@@ -47,14 +47,14 @@ one_row_per_park_quarter as (
 final as (
 
     select
-        one_row_per_park_quarter.park_id::varchar as park_id,
-        one_row_per_park_quarter.quarter::varchar as quarter,
+        one_row_per_park_quarter.park_id::{{ string_type() }} as park_id,
+        one_row_per_park_quarter.quarter::{{ string_type() }} as quarter,
         one_row_per_park_quarter.year::integer as year,
         one_row_per_park_quarter.quarter_num::integer as quarter_num,
-        dim_park.park_name::varchar as park_name,
-        dim_park.short_name::varchar as short_name,
-        dim_park.region::varchar as region,
-        dim_park.province::varchar as province,
+        dim_park.park_name::{{ string_type() }} as park_name,
+        dim_park.short_name::{{ string_type() }} as short_name,
+        dim_park.region::{{ string_type() }} as region,
+        dim_park.province::{{ string_type() }} as province,
         {% for indicator_code in scorecard_indicators() -%}
             one_row_per_park_quarter.{{ indicator_code }}::double as {{ indicator_code }},
             one_row_per_park_quarter.{{ indicator_code }}_yoy_pct::double as {{ indicator_code }}_yoy_pct,

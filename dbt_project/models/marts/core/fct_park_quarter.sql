@@ -13,24 +13,24 @@ reported_growth as (
 final as (
 
     select
-        checked_values.park_id::varchar as park_id,
-        checked_values.quarter::varchar as quarter,
+        checked_values.park_id::{{ string_type() }} as park_id,
+        checked_values.quarter::{{ string_type() }} as quarter,
         checked_values.year::integer as year,
         checked_values.quarter_num::integer as quarter_num,
-        checked_values.indicator_code::varchar as indicator_code,
+        checked_values.indicator_code::{{ string_type() }} as indicator_code,
         checked_values.value_ytd::double as value_ytd,
         checked_values.value_q::double as value_q,
         checked_values.yoy_ytd_pct::double as yoy_ytd_pct,
         checked_values.yoy_q_pct::double as yoy_q_pct,
-        checked_values.price_basis::varchar as price_basis,
+        checked_values.price_basis::{{ string_type() }} as price_basis,
         checked_values.revision_count::integer as revision_count,
-        checked_values.quality_status::varchar as quality_status,
+        checked_values.quality_status::{{ string_type() }} as quality_status,
         checked_values.quarter_end::date as quarter_end,
         checked_values.yoy_ytd_pp::double as yoy_ytd_pp,
         reported_growth.yoy_reported_real_pct::double as yoy_reported_real_pct,
         checked_values.two_year_avg_growth_pct::double as two_year_avg_growth_pct,
-        checked_values.kind::varchar as kind,
-        checked_values.quality_note::varchar as quality_note
+        checked_values.kind::{{ string_type() }} as kind,
+        checked_values.quality_note::{{ string_type() }} as quality_note
     from checked_values
     left join reported_growth
         on

@@ -7,12 +7,14 @@ with park_months as (
 final as (
 
     select
-        this_year.park_id::varchar as park_id,
-        (this_year.year::varchar || '-' || lpad(this_year.month::varchar, 2, '0'))::varchar as period,
+        this_year.park_id::{{ string_type() }} as park_id,
+        (
+            this_year.year::{{ string_type() }} || '-' || lpad(this_year.month::{{ string_type() }}, 2, '0')
+        )::{{ string_type() }} as period,
         this_year.year::integer as year,
         this_year.month::integer as month,
-        this_year.indicator_code::varchar as indicator_code,
-        this_year.kind::varchar as kind,
+        this_year.indicator_code::{{ string_type() }} as indicator_code,
+        this_year.kind::{{ string_type() }} as kind,
         this_year.value_ytd::double as value_ytd,
         last_year.value_ytd::double as last_year_value_ytd,
         ({{ growth_pct('this_year.value_ytd', 'last_year.value_ytd') }})::double as yoy_ytd_pct,

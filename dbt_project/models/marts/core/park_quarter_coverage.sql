@@ -7,8 +7,8 @@ with park_quarter_coverage as (
 final as (
 
     select
-        park_id::varchar as park_id,
-        quarter::varchar as quarter,
+        park_id::{{ string_type() }} as park_id,
+        quarter::{{ string_type() }} as quarter,
         year::integer as year,
         quarter_num::integer as quarter_num,
         quarter_end::date as quarter_end,

@@ -13,16 +13,16 @@ evaluation_dimensions as (
 final as (
 
     select
-        indicators.indicator_code::varchar as indicator_code,
-        indicators.name_zh::varchar as name_zh,
-        indicators.name_en::varchar as name_en,
-        indicators.unit::varchar as unit,
-        indicators.kind::varchar as kind,
+        indicators.indicator_code::{{ string_type() }} as indicator_code,
+        indicators.name_zh::{{ string_type() }} as name_zh,
+        indicators.name_en::{{ string_type() }} as name_en,
+        indicators.unit::{{ string_type() }} as unit,
+        indicators.kind::{{ string_type() }} as kind,
         indicators.direction::integer as direction,
-        indicators.dimension::varchar as dimension,
-        evaluation_dimensions.name_zh::varchar as dimension_name_zh,
-        indicators.numerator::varchar as numerator,
-        indicators.denominator::varchar as denominator,
+        indicators.dimension::{{ string_type() }} as dimension,
+        evaluation_dimensions.name_zh::{{ string_type() }} as dimension_name_zh,
+        indicators.numerator::{{ string_type() }} as numerator,
+        indicators.denominator::{{ string_type() }} as denominator,
         indicators.multiplier::double as multiplier,
         indicators.sort_order::integer as sort_order
     from indicators
