@@ -25,7 +25,9 @@ final as (
         enterprise_values.park_id,
         enterprise_values.period_year as year,
         enterprise_values.period_month as month,
-        {{ quarter_label('enterprise_values.period_year', 'enterprise_values.period_month // 3') }} as period,
+        {{ quarter_label(
+            'enterprise_values.period_year', integer_divide('enterprise_values.period_month', 3)
+        ) }} as period,
         enterprise_values.indicator_code,
         indicators.kind,
         enterprise_values.value as value_ytd,

@@ -1,14 +1,16 @@
 {#-
     Park totals from enterprise reports, in the shape of submitted values (one row per park, period, indicator).
     Incremental by quarter: a run re-reads only quarters at or after the latest one already built (so a revised
-    latest quarter is rebuilt too) and replaces those rows (delete+insert on the grain); --full-refresh rebuilds all.
+    latest quarter is rebuilt too) and replaces those rows: on DuckDB delete+insert on the grain, on Spark (which has
+    no delete+insert) insert_overwrite of the re-read quarters' partitions; --full-refresh rebuilds all.
 -#}
 {{
     config(
         enabled=var('enterprise_source', none) is not none,
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='delete+insert' if target.type == 'duckdb' else 'insert_overwrite',
         unique_key=['park_id', 'period_year', 'period_month', 'indicator_code'],
+        partition_by=none if target.type == 'duckdb' else ['period_year', 'period_month'],
         schema='intermediate',
     )
 }}
@@ -17,7 +19,7 @@
 {%- if is_incremental() and execute -%}
     {#- a literal, not a subquery, so that DuckDB prunes the quarter=... folders before reading them -#}
     {%- set latest_built -%}
-        select max({{ quarter_label('period_year', 'period_month // 3') }}) from {{ this }}
+        select max({{ quarter_label('period_year', integer_divide('period_month', 3)) }}) from {{ this }}
     {%- endset -%}
     {%- set since_quarter = run_query(latest_built).columns[0].values()[0] -%}
 {%- endif %}
@@ -94,27 +96,37 @@ park_totals as (
 
 ),
 
+-- the standard unpivot, which DuckDB and Spark both accept (DuckDB's own `unpivot ... on ... into` Spark does not)
 park_values_reported as (
 
-    unpivot park_totals
-    on
-    revenue,
-    industrial_output,
-    industrial_value_added,
-    net_profit,
-    taxes_paid,
-    exports,
-    rd_expenditure,
-    tech_contract_turnover,
-    energy_consumption,
-    invention_patents_granted,
-    invention_patents_owned,
-    employees,
-    high_tech_enterprises,
-    tech_smes,
-    gazelle_enterprises,
-    unicorn_enterprises
-    into name indicator_code value reported_value
+    select
+        park_id,
+        period_year,
+        period_month,
+        n_enterprises,
+        indicator_code,
+        reported_value
+    from park_totals
+    unpivot (
+        reported_value for indicator_code in (
+            revenue,
+            industrial_output,
+            industrial_value_added,
+            net_profit,
+            taxes_paid,
+            exports,
+            rd_expenditure,
+            tech_contract_turnover,
+            energy_consumption,
+            invention_patents_granted,
+            invention_patents_owned,
+            employees,
+            high_tech_enterprises,
+            tech_smes,
+            gazelle_enterprises,
+            unicorn_enterprises
+        )
+    )
 
 ),
 

@@ -9,22 +9,23 @@
 
 with source as (
 
-    -- hive partitioning gives the folder's quarter=YYYYQn as a column: filters on it skip whole files
-    select * from read_parquet('{{ var("enterprise_source", "") }}', hive_partitioning = true)
+    -- the folder's quarter=YYYYQn is a column: filters on it skip whole files (macros/portable: the Parquet glob
+    -- read in place on DuckDB, a table partitioned by quarter on Spark)
+    select * from {{ enterprise_reports_source() }}
 
 ),
 
 renamed as (
 
     select
-        quarter::varchar as quarter,
+        quarter::{{ string_type() }} as quarter,
         year::integer as period_year,
         quarter_num::integer as quarter_num,
         period_month::integer as period_month,
-        enterprise_id::varchar as enterprise_id,
-        park_id::varchar as park_id,
-        industry::varchar as industry,
-        industry_name::varchar as industry_name,
+        enterprise_id::{{ string_type() }} as enterprise_id,
+        park_id::{{ string_type() }} as park_id,
+        industry::{{ string_type() }} as industry,
+        industry_name::{{ string_type() }} as industry_name,
         founded_year::integer as founded_year,
         revenue::double as revenue,
         industrial_output::double as industrial_output,
