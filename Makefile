@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install system-deps bench lint dagster
+.PHONY: demo test install system-deps bench lint dagster spark-check
 
 $(BIN)/nhtz: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ test: install system-deps lint
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# The same dbt project on local Apache Spark, compared cell by cell with DuckDB on one fixture (docs/scaling.md);
+# writes benchmarks/results/spark_<date>.json. Needs the spark extra (installed here once) and Java 17 (system-deps).
+spark-check: install system-deps $(VENV)/.spark-extra
+	$(BIN)/python -m benchmarks.spark_check
+
+$(VENV)/.spark-extra: pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	touch $@
 
 lint: install
 	$(BIN)/sqlfluff lint dbt_project/models
