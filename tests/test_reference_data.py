@@ -82,8 +82,21 @@ def test_weights_sum_to_one_and_name_known_indicators():
 def test_ratios_are_built_from_indicators_that_are_submitted():
     rows = {row["indicator_code"]: row for row in read_seed("indicators.csv")}
     kinds = Counter(row["kind"] for row in rows.values())
-    assert kinds == {"flow": 11, "stock": 7, "ratio": 7}
+    # 18 submitted indicators, 7 ratios, 2 comparable-price growth rates parks report themselves
+    assert kinds == {"flow": 11, "stock": 7, "ratio": 7, "reported_growth": 2}
     for row in rows.values():
         if row["kind"] == "ratio":
             assert rows[row["numerator"]]["kind"] != "ratio" and rows[row["denominator"]]["kind"] != "ratio"
+        if row["kind"] == "reported_growth":
+            assert rows[row["growth_of"]]["kind"] == "flow" and row["unit"] == "%"
+    # only the intensity is "lower is better"; total energy use is neither better nor worse (not ranked)
     assert rows["energy_intensity"]["direction"] == "-1"
+    assert rows["energy_consumption"]["direction"] == "0"
+
+
+def test_every_submitted_indicator_has_a_plausibility_ceiling():
+    rows = read_seed("indicators.csv")
+    ceilings = {r["indicator_code"]: float(r["plausibility_ceiling"]) for r in rows if r["kind"] in ("flow", "stock")}
+    assert len(ceilings) == 18
+    # a gdp slip of x10^8 (元 under 亿元) on a 1 亿元 park is far above the ceiling; the largest zone is well below
+    assert ceilings["gdp"] == 50_000 and 1e8 > ceilings["gdp"] > 20_000
