@@ -1,53 +1,25 @@
-with fct_park_quarter as (
+-- The like-for-like pairs come from the same panel as national yoy_ytd_pct_lfl (int_park_quarter_growth_panel):
+-- paired once there, the contributions add up to that growth by construction.
+with growth_panel as (
 
-    select * from {{ ref('fct_park_quarter') }}
-
-),
-
-dim_indicator as (
-
-    select * from {{ ref('dim_indicator') }}
+    select * from {{ ref('int_park_quarter_growth_panel') }}
 
 ),
 
--- contributions add up only for quantities that add up across parks: flows and stocks, never ratios
-additive_values as (
-
-    select
-        fct_park_quarter.park_id,
-        fct_park_quarter.quarter,
-        fct_park_quarter.year,
-        fct_park_quarter.quarter_num,
-        fct_park_quarter.indicator_code,
-        fct_park_quarter.value_ytd
-    from fct_park_quarter
-    inner join dim_indicator
-        on fct_park_quarter.indicator_code = dim_indicator.indicator_code
-    where
-        dim_indicator.kind in ('flow', 'stock')
-        and fct_park_quarter.quality_status <> 'error'
-        and fct_park_quarter.value_ytd is not null
-
-),
-
--- like-for-like (可比口径): the park has a non-error value this quarter and in the same quarter last year
+-- contributions add up only for quantities that add up across parks: flows and stocks, never ratios;
+-- like-for-like (可比口径): a usable value (no error, a value) this quarter and in the same quarter last year
 like_for_like_parks as (
 
     select
-        this_year.park_id,
-        this_year.quarter,
-        this_year.year,
-        this_year.quarter_num,
-        this_year.indicator_code,
-        this_year.value_ytd,
-        last_year.value_ytd as value_ytd_last_year
-    from additive_values as this_year
-    inner join additive_values as last_year
-        on
-            this_year.park_id = last_year.park_id
-            and this_year.indicator_code = last_year.indicator_code
-            and this_year.year - 1 = last_year.year
-            and this_year.quarter_num = last_year.quarter_num
+        park_id,
+        quarter,
+        year,
+        quarter_num,
+        indicator_code,
+        value_ytd,
+        last_year_value_ytd as value_ytd_last_year
+    from growth_panel
+    where is_like_for_like and kind in ('flow', 'stock')
 
 ),
 

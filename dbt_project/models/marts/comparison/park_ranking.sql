@@ -24,6 +24,7 @@ rankable_values as (
         fct_park_quarter.quarter,
         fct_park_quarter.year,
         fct_park_quarter.quarter_num,
+        {{ quarter_index('fct_park_quarter.year', 'fct_park_quarter.quarter_num') }} as quarter_index,
         fct_park_quarter.indicator_code,
         fct_park_quarter.value_ytd,
         dim_indicator.direction,
@@ -43,13 +44,13 @@ rankable_values as (
 
 ranked as (
 
+    -- partitioned by the integer quarter index (one to one with the quarter text): cheaper to hash and sort
     select
         *,
-        {{ quarter_index('year', 'quarter_num') }} as quarter_index,
-        {{ rank_best_first('value_ytd', 'direction', ['quarter', 'indicator_code']) }} as national_rank,
-        count(*) over (partition by quarter, indicator_code) as national_n,
-        {{ rank_best_first('value_ytd', 'direction', ['quarter', 'indicator_code', 'region']) }} as regional_rank,
-        count(*) over (partition by quarter, indicator_code, region) as regional_n
+        {{ rank_best_first('value_ytd', 'direction', ['quarter_index', 'indicator_code']) }} as national_rank,
+        count(*) over (partition by quarter_index, indicator_code) as national_n,
+        {{ rank_best_first('value_ytd', 'direction', ['quarter_index', 'indicator_code', 'region']) }} as regional_rank,
+        count(*) over (partition by quarter_index, indicator_code, region) as regional_n
     from rankable_values
 
 ),
