@@ -1,4 +1,5 @@
-"""`nhtz build`: the dbt project (seeds, models, unit tests and data tests) on the working database.
+"""`nhtz build`: the dbt project (seeds, models, contracts and data tests) on the working database; dbt's unit
+tests run from the test suite (`nhtz.dbt_runner.UNIT_TEST_COMMAND`).
 
 dbt runs in-process through the one runner (`nhtz.dbt_runner`), once per build: one `dbt build` covers every layer
 in DAG order and says one line per finished node. The project's own hooks write the build's identity into the
@@ -32,7 +33,7 @@ class BuildResult:
         warned = f", {len(warnings)} warning(s): {', '.join(warnings)}" if warnings else ", no warnings"
         return (
             f"build {record.short_id}: {record.models} models and {record.seeds} seeds built, "
-            f"{record.tests} data tests and {record.unit_tests} unit tests passed{warned}, in {record.seconds:.1f} s"
+            f"{record.tests} data tests passed{warned}, in {record.seconds:.1f} s"
         )
 
 
@@ -44,7 +45,8 @@ def build(
     workspace = dbt_runner.home_workspace(home)
     say(f"dbt build on {home.working_db}{' (full refresh)' if full_refresh else ''}")
     started = time.perf_counter()
-    run = dbt_runner.invoke(workspace, ["build", *(["--full-refresh"] if full_refresh else [])], vars=vars, say=say)
+    command = [*dbt_runner.BUILD_COMMAND, *(["--full-refresh"] if full_refresh else [])]
+    run = dbt_runner.invoke(workspace, command, vars=vars, say=say)
     record = record_build(
         home, run.run_results, time.perf_counter() - started, error=run.failure_line(), full_refresh=full_refresh
     )

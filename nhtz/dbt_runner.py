@@ -31,6 +31,11 @@ COMMON_FLAGS = ("--partial-parse", "--no-version-check", "--no-send-anonymous-us
 # Dagster needs dbt's structured log on stdout, so these are not passed there.
 IN_PROCESS_LOG_FLAGS = ("--log-level", "none", "--log-level-file", "info")
 FAILED_STATUSES = ("error", "fail", "runtime error")
+# A warehouse build: seeds, models, contracts and data tests. dbt's unit tests check the models' logic on fixed
+# rows, not the data, so (as dbt advises for production builds) they run where the code is checked:
+# `unit_tests(workspace)` from the test suite, on the hand fixture. Both fronts build with these arguments.
+BUILD_COMMAND = ("build", "--exclude-resource-type", "unit_test")
+UNIT_TEST_COMMAND = ("test", "--select", "test_type:unit")
 RESULTS_FILE = "run_results.json"
 
 

@@ -143,7 +143,7 @@ def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, la
     record = result.record
     assert (record.models, record.seeds, record.tests) == (1, 1, 1)
     assert result.describe().startswith(
-        f"build {record.short_id}: 1 models and 1 seeds built, 1 data tests and 0 unit tests passed"
+        f"build {record.short_id}: 1 models and 1 seeds built, 1 data tests passed"
     )
     assert said[0].endswith("(full refresh)")
     # one line per node from dbt's own events, numbered out of the three nodes
@@ -238,3 +238,33 @@ def test_status_is_an_aligned_summary_with_the_build_identity_in_beijing_time(bu
     assert shown["last build"].startswith(f"{state.beijing_time(record.finished_at)}, build {record.short_id}, ok (")
     assert "北京时间" in shown["last build"]
     assert shown["last publish"] == "never" and shown["serving"] == "not published yet"
+
+
+def defined_unit_tests() -> set[str]:
+    """The unit tests written in the project's YAML files, read here without dbt; the enterprise models' ones run
+    with the enterprise source (tests/test_enterprise.py)."""
+    import yaml
+
+    names = set()
+    for path in dbt_runner.DBT_PROJECT_DIR.glob("models/**/*.yml"):
+        if "enterprise" in path.parts:
+            continue
+        for unit_test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests", []):
+            names.add(unit_test["name"])
+    return names
+
+
+def test_dbt_unit_tests_run_from_the_suite_not_in_the_warehouse_build(private_fixture_home):
+    # the build leaves them out (dbt's advice for production builds) ...
+    assert not any(r["unique_id"].startswith("unit_test.") for r in dbt_runner.read_run_results(
+        dbt_runner.home_workspace(private_fixture_home).target_dir)["results"])
+    # ... and here every unit test of the YAML files runs, on the built fixture, and passes
+    workspace = dbt_runner.home_workspace(private_fixture_home)
+    run = dbt_runner.invoke(workspace, list(dbt_runner.UNIT_TEST_COMMAND))
+    ran = {
+        r["unique_id"].split(".")[-1]: r["status"]
+        for r in run.run_results["results"]
+        if r["unique_id"].startswith("unit_test.")
+    }
+    assert set(ran) == defined_unit_tests() and len(ran) >= 4
+    assert set(ran.values()) == {"pass"}, ran

@@ -295,6 +295,18 @@ def test_enterprise_totals_replace_submitted_values_in_the_marts(tmp_path):
     # what the enterprises don't cover stays as submitted: A's gdp (revised to 44) and all of B
     assert fact.loc[("xiamen_huoju", "2023Q4", "gdp"), "value_ytd"] == pytest.approx(44.0)
     assert fact.loc[("guangzhou", "2023Q4", "revenue"), "value_ytd"] == pytest.approx(300.0)
+    # the roll-up's dbt unit test runs here, with the enterprise source that enables it (builds leave unit tests out)
+    from nhtz import dbt_runner
+
+    run = dbt_runner.invoke(
+        dbt_runner.home_workspace(home),
+        ["test", "--select", "test_type:unit,int_enterprise_values_rolled_up"],
+        vars={"enterprise_source": panel_glob(tmp_path / "panel")},
+    )
+    unit_tests = [r for r in run.run_results["results"] if r["unique_id"].startswith("unit_test.")]
+    assert [(r["unique_id"].split(".")[-1], r["status"]) for r in unit_tests] == [
+        ("int_enterprise_values_rolled_up_sums_and_counts_per_park", "pass")
+    ]
 
 
 def test_a_panel_file_without_a_column_fails_the_build_naming_the_model(tmp_path):

@@ -63,7 +63,9 @@ def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz
     workspace.forget_results(workspace.dagster_target_dir)
     started = time.perf_counter()
     invocation = dbt_on_workspace(dbt, workspace).cli(
-        ["build", *workspace.subprocess_flags()], context=context, target_path=workspace.dagster_target_dir
+        [*dbt_runner.BUILD_COMMAND, *workspace.subprocess_flags()],
+        context=context,
+        target_path=workspace.dagster_target_dir,
     )
     try:
         yield from invocation.stream()
