@@ -6,22 +6,9 @@ with park_quarter_levels as (
 
 ),
 
-level_findings as (
-
-    select * from {{ ref('int_findings_on_levels') }}
-
-),
-
 level_errors as (
 
-    select
-        park_id,
-        quarter,
-        indicator_code,
-        {{ string_agg_ordered('rule_id', "','", 'rule_id') }} as error_rule_ids
-    from level_findings
-    where severity = 'error'
-    group by park_id, quarter, indicator_code
+    {{ error_rule_ids(ref('int_findings_on_levels')) }}
 
 ),
 

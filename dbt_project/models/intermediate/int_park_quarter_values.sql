@@ -16,22 +16,9 @@ park_quarter_ratios as (
 
 ),
 
-ratio_findings as (
-
-    select * from {{ ref('int_findings_on_ratios') }}
-
-),
-
 ratio_errors as (
 
-    select
-        park_id,
-        quarter,
-        indicator_code,
-        {{ string_agg_ordered('rule_id', "','", 'rule_id') }} as error_rule_ids
-    from ratio_findings
-    where severity = 'error'
-    group by park_id, quarter, indicator_code
+    {{ error_rule_ids(ref('int_findings_on_ratios')) }}
 
 ),
 

@@ -1,3 +1,4 @@
+-- The registry as published: int_park_registry already types every column (one home for the casts).
 with park_registry as (
 
     select * from {{ ref('int_park_registry') }}
@@ -7,17 +8,17 @@ with park_registry as (
 final as (
 
     select
-        park_id::{{ string_type() }} as park_id,
-        park_name::{{ string_type() }} as park_name,
-        short_name::{{ string_type() }} as short_name,
-        province::{{ string_type() }} as province,
-        city::{{ string_type() }} as city,
-        region::{{ string_type() }} as region,
-        approved_year::integer as approved_year,
-        active_from::date as active_from,
-        active_to::date as active_to,
-        aliases::{{ string_type() }} as aliases,
-        source_note::{{ string_type() }} as source_note
+        park_id,
+        park_name,
+        short_name,
+        province,
+        city,
+        region,
+        approved_year,
+        active_from,
+        active_to,
+        aliases,
+        source_note
     from park_registry
 
 )
