@@ -26,6 +26,7 @@ from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label
 from nhtz.settings import load_settings
 from nhtz.state import BuildIdentity, BuildRecord, CheckRecord, Landing
+from nhtz.progress import quiet
 
 SHOWN_EXAMPLES = 3
 # National = Σ parks and regions = national have one home, the project's singular tests, run in every build;
@@ -51,10 +52,6 @@ comment on column audit.gate_results.blocking is '是否阻断发布（未通过
 comment on column audit.gate_results.detail is '检查说明与发现。What was found.';
 comment on column audit.gate_results.checked_at is '检查时间（UTC）。When checked (UTC).';
 """
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 def first_error_line(error: Exception) -> str:
@@ -321,7 +318,7 @@ def _check_working_db(home: Home, result: GateResult, quarter: str | None, say: 
         check_parks(con, result, quarter)
 
 
-def check(home: Home, quarter: str | None = None, say: Callable[[str], None] = _quiet) -> GateResult:
+def check(home: Home, quarter: str | None = None, say: Callable[[str], None] = quiet) -> GateResult:
     """Run the gate on the working database and record the verdict. Coverage is measured for `quarter` (the
     quarter under analysis, `nhtz run QUARTER`), else for the latest quarter in the data."""
     settings = load_settings(home)

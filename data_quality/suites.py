@@ -31,6 +31,7 @@ from typing import Callable
 
 import duckdb
 
+from nhtz.db import table_exists
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import SEEDS_DIR
@@ -143,13 +144,6 @@ def _expectations(gxe, facts: ReferenceFacts) -> dict[str, list]:
     }
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    rows = con.execute(
-        "select 1 from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
-    ).fetchall()
-    return bool(rows)
-
 
 def _describe_failure(result) -> str:
     details = result.result or {}
@@ -250,7 +244,7 @@ def run_suites(
         context = gx.get_context(mode="ephemeral", project_config=config)
         datasource = context.data_sources.add_pandas("nhtz")
         for table, expectations in _expectations(gxe, read_reference_facts()).items():
-            if not _table_exists(con, table):
+            if not table_exists(con, *table.split(".")):
                 outcomes.append(ExpectationOutcome(table, "table exists", True, False, "table is missing"))
                 continue
             frame = con.sql(TABLE_QUERIES[table]).df()

@@ -26,6 +26,7 @@ from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 from nhtz.quarters import parse_quarter
 from nhtz.serving import QueryResult
+from nhtz.progress import quiet
 
 SEMANTIC_DIR = DBT_PROJECT_DIR / "models" / "semantic"
 # the values the marts aggregate (is_usable): a value with an error finding counts nowhere; a value computed from
@@ -188,15 +189,10 @@ def write_semantic_layer(out_dir: Path = SEMANTIC_DIR, seeds_dir: Path = SEEDS_D
     return written
 
 
-
 # --- answering: MetricFlow over the serving database -------------------------------------------------------------
 
 GROUPINGS = {"region": ["park__region"], "province": ["park__province"], "park": ["park", "park__park_name"]}
 TIME = "metric_time__quarter"
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -321,7 +317,7 @@ GROUPED_NAMES = {
 
 
 @contextmanager
-def open_semantic_layer(home: Home, say: Callable[[str], None] = _quiet):
+def open_semantic_layer(home: Home, say: Callable[[str], None] = quiet):
     """The semantic layer over this home's serving database (read-only); its connection is closed afterwards."""
     from dbt.adapters.factory import get_adapter_by_type
     from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import AdapterBackedSqlClient
@@ -353,7 +349,7 @@ def answer_metrics(
     quarter: str | None = None,
     start: str | None = None,
     end: str | None = None,
-    say: Callable[[str], None] = _quiet,
+    say: Callable[[str], None] = quiet,
 ) -> QueryResult:
     """`nhtz metrics`: the metrics asked for, from the semantic layer on the serving database."""
     # refuse what can be refused before dbt runs

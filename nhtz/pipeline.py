@@ -7,14 +7,11 @@ from typing import Callable
 from nhtz.errors import GateFailed
 from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label
+from nhtz.progress import quiet
 
 DEMO_SEED = 2024
 DEMO_FIRST_QUARTER = "2019Q1"
 DEMO_LAST_QUARTER = "2026Q3"
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass
@@ -56,7 +53,7 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def run_quarter(home: Home, quarter: str, allow_partial: bool = False, say: Callable[[str], None] = _quiet) -> RunSummary:
+def run_quarter(home: Home, quarter: str, allow_partial: bool = False, say: Callable[[str], None] = quiet) -> RunSummary:
     """One quarterly analysis run over whatever is in the landing folder."""
     from nhtz.report.feedback import write_park_feedback
     from data_quality.gate import check
@@ -101,7 +98,7 @@ def run_quarter(home: Home, quarter: str, allow_partial: bool = False, say: Call
     return summary
 
 
-def demo(home: Home, say: Callable[[str], None] = _quiet) -> RunSummary:
+def demo(home: Home, say: Callable[[str], None] = quiet) -> RunSummary:
     """Deterministic synthetic submissions for every park, run as the latest quarter's analysis."""
     from nhtz.synth import write_submissions
 

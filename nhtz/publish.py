@@ -36,6 +36,7 @@ from nhtz.errors import GateFailed, NhtzError
 from nhtz.home import Home
 from nhtz.settings import load_settings
 from nhtz.state import CheckRecord, PublishRecord
+from nhtz.progress import quiet
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
 # The audit tables published beside every mart: what readers ask about a published figure. `nhtz explain`
@@ -75,10 +76,6 @@ _LEFTOVER = re.compile(
 )
 # Hard links fail on some file systems; the Parquet folder then gets a copy of the version's files.
 _NO_HARD_LINKS = {errno.EXDEV, errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK}
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass
@@ -482,7 +479,7 @@ def publishing_lock(home: Home):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def publish(home: Home, allow_partial: bool = False, say: Callable[[str], None] = _quiet) -> PublishResult:
+def publish(home: Home, allow_partial: bool = False, say: Callable[[str], None] = quiet) -> PublishResult:
     last_check = ensure_publishable(home, allow_partial)
     with publishing_lock(home) as lock_taken_at:
         try:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pydantic
 
-from nhtz.db import connect
+from nhtz.db import connect, table_exists
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 
@@ -43,7 +43,7 @@ class Landing:
 
     @classmethod
     def read(cls, con: duckdb.DuckDBPyConnection) -> "Landing":
-        if not (_table_exists(con, "audit", "ingest_log") and _table_exists(con, "raw", "observations")):
+        if not (table_exists(con, "audit", "ingest_log") and table_exists(con, "raw", "observations")):
             return cls(max_file_id=None, observations=0)
         max_file_id = con.execute("select max(file_id) from audit.ingest_log").fetchone()[0]
         observations = con.execute("select count(*) from raw.observations").fetchone()[0]
@@ -71,7 +71,7 @@ class BuildIdentity:
     @classmethod
     def current(cls, con: duckdb.DuckDBPyConnection) -> "BuildIdentity | None":
         """The last dbt run that wrote the working database; None before the first build."""
-        if not _table_exists(con, "audit", "build_identity"):
+        if not table_exists(con, "audit", "build_identity"):
             return None
         row = con.execute(
             """
@@ -93,13 +93,6 @@ class BuildIdentity:
             landing=Landing(max_file_id=max_file_id, observations=observations),
         )
 
-
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-        ).fetchone()[0]
-    )
 
 
 def working_db_build(home: Home) -> tuple[BuildIdentity | None, Landing]:

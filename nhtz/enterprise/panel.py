@@ -20,6 +20,7 @@ from nhtz.enterprise import traits
 from nhtz.errors import NhtzError
 from nhtz.project import SEEDS_DIR
 from nhtz.quarters import parse_quarter, quarter_label, quarter_range
+from nhtz.progress import quiet
 
 # 国民经济行业分类 sections most zone enterprises fall in: (code, name, share of enterprises)
 INDUSTRIES = (
@@ -57,10 +58,6 @@ FLOW_COLUMNS = (
     "energy_consumption",
     "invention_patents_granted",
 )
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -209,7 +206,7 @@ def write_enterprise_panel(
     start: str = "2019Q1",
     end: str = "2026Q3",
     seed: int = 2024,
-    say: Callable[[str], None] = _quiet,
+    say: Callable[[str], None] = quiet,
     registry: Path | None = None,
 ) -> Path:
     """Write `out_dir/quarter=YYYYQn/part-0.parquet` for every quarter from start to end; returns out_dir."""

@@ -13,15 +13,12 @@ from typing import Callable
 from nhtz import dbt_runner
 from nhtz.dbt_runner import DbtWorkspace
 from nhtz.errors import NhtzError
+from nhtz.progress import quiet
 
 # the enterprise models, the seeds they read, and the seed their relationships test compares with
 ENTERPRISE_SELECTION = ["+path:models/enterprise", "indicators"]
 DEFAULT_MEMORY_LIMIT = "3GB"
 DEFAULT_THREADS = 2
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ def build_enterprise_rollup(
     full_refresh: bool = False,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
-    say: Callable[[str], None] = _quiet,
+    say: Callable[[str], None] = quiet,
     run_dir: Path | None = None,
 ) -> RollupRun:
     """`dbt build` of the enterprise models into db_path, reading the Parquet files matched by source_glob."""

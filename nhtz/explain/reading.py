@@ -2,6 +2,7 @@
 
 from rapidfuzz import process
 
+from nhtz.db import table_exists
 from nhtz.errors import NhtzError
 from nhtz.ingest.reference import Reference
 
@@ -36,12 +37,6 @@ def is_usable(row: dict | None) -> bool:
     """The marts' rule for a value that enters the totals (is_usable): a value, and no error finding on it."""
     return row is not None and row.get("value_ytd") is not None and row.get("quality_status") != "error"
 
-
-def table_exists(con, schema: str, table: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0]
-    return found > 0
 
 
 def require_tables(con, tables: list[str], serving_db) -> None:

@@ -131,7 +131,7 @@ def _arithmetic_lines(explanation: dict) -> list[str]:
             if role["quality_status"] in ("error", "derived_from_error"):
                 lines.append(f"  {role['indicator_code']} 的质量状态为 {role['quality_status']}，比率不计算")
     else:
-        lines.append(f"  存量取季末值，无单季值")
+        lines.append("  存量取季末值，无单季值")
     return lines
 
 

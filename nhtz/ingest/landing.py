@@ -21,6 +21,7 @@ from nhtz.home import Home
 from nhtz.ingest.readers import MAX_FILE_BYTES, first_line, too_large_line
 from nhtz.ingest.reference import Reference, load_reference
 from nhtz.ingest.submission import ParsedFile, Submission, parse_submission, submission_files
+from nhtz.progress import quiet
 
 _TEXT, _INT = pa.string(), pa.int32()
 # What varies from row to row; the file's lineage (file_id, file_name, content_hash, vintage, time) is added in SQL.
@@ -31,10 +32,6 @@ OBSERVATION_SCHEMA = pa.schema([
 QUARANTINE_SCHEMA = pa.schema([("sheet", _TEXT), ("row_number", _INT), ("reason", _TEXT), ("raw", _TEXT)])
 # Files held parsed at once: the one being written and the one being read meanwhile.
 READ_AHEAD = 2
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass
@@ -280,7 +277,7 @@ def _record_landing(home: Home, results: list[FileResult]) -> None:
 def land_paths(
     home: Home,
     paths: Iterable[Path],
-    say: Callable[[str], None] = _quiet,
+    say: Callable[[str], None] = quiet,
     reference: Reference | None = None,
     new_vintage: bool = False,
 ) -> list[FileResult]:

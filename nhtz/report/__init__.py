@@ -12,12 +12,9 @@ from typing import Callable
 from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label
 from nhtz.report.output import make_folder, write_atomically
+from nhtz.progress import quiet
 
 __all__ = ["ReportPaths", "write_report"]
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -37,7 +34,7 @@ class ReportPaths:
 
 
 def write_report(
-    home: Home, quarter: str, out_dir: Path | None = None, say: Callable[[str], None] = _quiet
+    home: Home, quarter: str, out_dir: Path | None = None, say: Callable[[str], None] = quiet
 ) -> ReportPaths:
     from nhtz.report.data import load_report_data
     from nhtz.report.narrative import narrative_facts

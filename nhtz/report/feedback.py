@@ -25,6 +25,7 @@ from nhtz.report.numbers import BEIJING, beijing_time, chinese_date, submitted_k
 from nhtz.report.output import make_folder, write_atomically
 from nhtz.report.wording import SEVERITY_WORDS, official_name, period_words
 from nhtz.settings import load_settings
+from nhtz.progress import quiet
 
 ACTION_WORDS = {"error": "更正：请核实后在“更正值”栏填写正确数值，并重新报送", "warning": "说明：请在“情况说明”栏说明原因"}
 INSTRUCTIONS = (
@@ -77,10 +78,6 @@ PARK_COLUMNS = [
 MESSAGE_CHARS_PER_LINE = 22
 SUMMARY_CHARS_PER_LINE = 38
 PARK_CHARS_PER_LINE = 80
-
-
-def _quiet(_: str) -> None:
-    pass
 
 
 @dataclass
@@ -211,7 +208,7 @@ def write_park_feedback(
     home: Home,
     quarter: str,
     out_dir: Path | None = None,
-    say: Callable[[str], None] = _quiet,
+    say: Callable[[str], None] = quiet,
     today: date | None = None,
 ) -> Path:
     quarter = quarter_label(*parse_quarter(quarter))

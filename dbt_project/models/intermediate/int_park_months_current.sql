@@ -18,7 +18,7 @@ final as (
     from converted_observations
     where
         is_current
-        -- hook (scaling engineer, docs/scaling.md), only with the var enterprise_source: totals rolled up from
+        -- only with the var enterprise_source (docs/scaling.md): totals rolled up from
         -- enterprise microdata replace the submitted value of the same park, month and indicator
     {% if var('enterprise_source', none) is not none %}
         and not exists (
