@@ -26,6 +26,7 @@ import logging
 import math
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -85,6 +86,14 @@ def spark_settings(work: Path) -> dict[str, str]:
     }
 
 
+def start_timed_spark(work: Path):
+    """The session for a whole run, its settings and the seconds it took to start (the JVM, the metastore)."""
+    settings = spark_settings(work)
+    started = time.perf_counter()
+    spark = start_spark(settings)
+    return spark, settings, time.perf_counter() - started
+
+
 def start_spark(settings: dict[str, str]):
     try:
         from pyspark.sql import SparkSession
@@ -123,14 +132,20 @@ def land_observations_in_spark(spark, columns: list[tuple[str, str]], rows: list
     if unknown:
         raise NhtzError(f"raw.observations: no Spark type for {', '.join(unknown)}")
     schema = ", ".join(f"`{name}` {SPARK_TYPES[kind]}" for name, kind in columns)
-    spark.sql("create database if not exists raw")
+    create_database(spark, "raw")
     spark.createDataFrame(rows, schema=schema).write.mode("overwrite").saveAsTable("raw.observations")
+
+
+def create_database(spark, name: str) -> None:
+    # `create database if not exists` makes the Hive metastore log an error when it exists
+    if not spark.catalog.databaseExists(name):
+        spark.sql(f"create database {name}")
 
 
 def declare_enterprise_table(spark, panel: Path) -> None:
     """enterprise.quarterly_reports: the Parquet folders in place, partitioned by their quarter=YYYYQn names,
     as a cluster would declare them (an external table; there an Iceberg or Delta table does the same)."""
-    spark.sql("create database if not exists enterprise")
+    create_database(spark, "enterprise")
     spark.sql("drop table if exists enterprise.quarterly_reports")
     spark.sql(f"create table enterprise.quarterly_reports using parquet location '{panel.resolve()}'")
     register_new_quarters(spark)
@@ -264,14 +279,11 @@ def _close(a, b) -> bool:
     return math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE, abs_tol=ABSOLUTE_TOLERANCE)
 
 
-def compare_all(tables: list[str], duckdb_path: Path, spark) -> list[Comparison]:
-    comparisons = []
-    for table in tables:
-        comparison = compare(table, read_duckdb(duckdb_path, table), read_spark(spark, table))
-        state = "agree" if comparison.rows_differing == 0 else f"{comparison.rows_differing} differ"
-        say(f"{table}: {comparison.rows_duckdb} rows on DuckDB, {comparison.rows_spark} on Spark, {state}")
-        comparisons.append(comparison)
-    return comparisons
+def compare_table(table: str, duckdb_path: Path, spark, label: str | None = None) -> Comparison:
+    comparison = compare(label or table, read_duckdb(duckdb_path, table), read_spark(spark, table))
+    state = "agree" if comparison.rows_differing == 0 else f"{comparison.rows_differing} differ"
+    say(f"{comparison.table}: {comparison.rows_duckdb} rows on DuckDB, {comparison.rows_spark} on Spark, {state}")
+    return comparison
 
 
 # --- the check ------------------------------------------------------------------------------------------
@@ -314,10 +326,7 @@ def run_check(work: Path, threads: int) -> dict:
     duckdb_build = run_dbt(duckdb_workspace, BUILD_COMMAND, source, "DuckDB")
 
     say("Spark: starting a local session (local[2])")
-    settings = spark_settings(work)
-    session_started = time.perf_counter()
-    spark = start_spark(settings)
-    session_seconds = time.perf_counter() - session_started
+    spark, settings, session_seconds = start_timed_spark(work)
     load_started = time.perf_counter()
     land_observations_in_spark(spark, *landed_observations(home.working_db))
     declare_enterprise_table(spark, panel)
@@ -331,18 +340,15 @@ def run_check(work: Path, threads: int) -> dict:
     missing = sorted(set(tables) - set(built_tables(spark_workspace, PUBLISHED_SCHEMAS)))
     if missing:
         raise NhtzError(f"Spark did not build {', '.join(missing)}")
-    comparisons = compare_all([*tables, ROLLUP_TABLE], home.working_db, spark)
+    comparisons = [compare_table(table, home.working_db, spark) for table in [*tables, ROLLUP_TABLE]]
 
     say(f"one more quarter ({PANEL_NEW_QUARTER}): the incremental roll-up on both engines")
     waiting.rename(panel / f"quarter={PANEL_NEW_QUARTER}")
     duckdb_more = run_dbt(duckdb_workspace, INCREMENTAL_COMMAND, source, "DuckDB")
     register_new_quarters(spark)
     spark_more = run_dbt(spark_workspace, INCREMENTAL_COMMAND, source, "Spark")
-    incremental = compare(f"{ROLLUP_TABLE} (incremental {PANEL_NEW_QUARTER})",
-                          read_duckdb(home.working_db, ROLLUP_TABLE), read_spark(spark, ROLLUP_TABLE))
-    say(f"{incremental.table}: {incremental.rows_duckdb} rows on DuckDB, {incremental.rows_spark} on Spark, "
-        f"{incremental.rows_differing} differ")
-    comparisons.append(incremental)
+    comparisons.append(compare_table(ROLLUP_TABLE, home.working_db, spark,
+                                     label=f"{ROLLUP_TABLE} (incremental {PANEL_NEW_QUARTER})"))
     spark_version = spark.version
     spark.stop()
 
@@ -383,17 +389,15 @@ def run_check(work: Path, threads: int) -> dict:
 
 # --- the enterprise roll-up side by side at several sizes -----------------------------------------------
 
-def run_scale(work: Path, sizes: list[int], threads: int) -> dict:
-    """Per size: one panel of 31 quarters, the full roll-up build on DuckDB and on Spark (one session for all
-    sizes), and the roll-up tables compared."""
+def run_scale(work: Path, sizes: list[int], threads: int, repeats: int) -> dict:
+    """Per size: one panel of 31 quarters; `repeats` full roll-up builds on DuckDB and on Spark (one session for
+    all sizes; the first build of a run also parses the project and warms the JVM, hence the medians), the
+    compiled roll-up SQL alone on each engine, and the roll-up tables compared."""
     from nhtz.enterprise import write_enterprise_panel
-    from nhtz.enterprise.rollup import rollup_workspace, DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS
     from nhtz.enterprise.panel import panel_glob
+    from nhtz.enterprise.rollup import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, rollup_workspace
 
-    settings = spark_settings(work)
-    session_started = time.perf_counter()
-    spark = start_spark(settings)
-    session_seconds = time.perf_counter() - session_started
+    spark, settings, session_seconds = start_timed_spark(work)
     spark_workspace = SparkWorkspace(db_path=work / "warehouse", folder=work / "spark_dbt", threads=threads,
                                      spark_settings=settings)
     panel, db_path = work / "enterprise", work / "enterprise.duckdb"
@@ -405,34 +409,41 @@ def run_scale(work: Path, sizes: list[int], threads: int) -> dict:
         say(f"{n:,} enterprises: generating {SCALE_FIRST_QUARTER}..{SCALE_LAST_QUARTER}")
         write_enterprise_panel(panel, n_enterprises=n, start=SCALE_FIRST_QUARTER, end=SCALE_LAST_QUARTER, seed=SEED)
         source = panel_glob(panel)
-        say(f"{n:,} enterprises: DuckDB roll-up")
-        duckdb_build = run_dbt(duckdb_workspace, ROLLUP_COMMAND, source, "DuckDB")
-        say(f"{n:,} enterprises: Spark roll-up")
-        load_started = time.perf_counter()
+        table_started = time.perf_counter()
         declare_enterprise_table(spark, panel)
-        load_seconds = time.perf_counter() - load_started
-        spark_build = run_dbt(spark_workspace, ROLLUP_COMMAND, source, "Spark")
+        table_seconds = time.perf_counter() - table_started
+        duckdb_builds, spark_builds = [], []
+        for i in range(repeats):
+            say(f"{n:,} enterprises: full roll-up on DuckDB and on Spark ({i + 1}/{repeats})")
+            duckdb_builds.append(run_dbt(duckdb_workspace, ROLLUP_COMMAND, source, "DuckDB"))
+            spark_builds.append(run_dbt(spark_workspace, ROLLUP_COMMAND, source, "Spark"))
+        duckdb_sql = time_rollup_sql(duckdb_workspace, lambda sql: _duckdb_count(db_path, sql))
+        spark_sql = time_rollup_sql(spark_workspace, lambda sql: spark.sql(f"select count(*) from ({sql})").collect())
         comparison = compare(ROLLUP_TABLE, read_duckdb(db_path, ROLLUP_TABLE), read_spark(spark, ROLLUP_TABLE))
         rows = spark.table("enterprise.quarterly_reports").count()
-        say(f"{n:,} enterprises ({rows:,} rows): DuckDB {duckdb_build.seconds:.1f} s, "
-            f"Spark {spark_build.seconds:.1f} s (+{load_seconds:.1f} s declaring the table), "
-            f"{comparison.rows_differing} of {comparison.rows_compared} roll-up rows differ")
-        sizes_measured.append({
+        measured = {
             "enterprises": n,
             "enterprise_rows": rows,
-            "duckdb_build_seconds": round(duckdb_build.seconds, 1),
-            "duckdb_dbt_seconds": round(duckdb_build.dbt_seconds, 1),
-            "spark_table_seconds": round(load_seconds, 1),
-            "spark_build_seconds": round(spark_build.seconds, 1),
-            "spark_dbt_seconds": round(spark_build.dbt_seconds, 1),
+            "duckdb_build_seconds": _spread([b.seconds for b in duckdb_builds]),
+            "duckdb_dbt_seconds": _spread([b.dbt_seconds for b in duckdb_builds]),
+            "duckdb_rollup_sql_seconds": round(duckdb_sql, 2),
+            "spark_table_seconds": round(table_seconds, 1),
+            "spark_build_seconds": _spread([b.seconds for b in spark_builds]),
+            "spark_dbt_seconds": _spread([b.dbt_seconds for b in spark_builds]),
+            "spark_rollup_sql_seconds": round(spark_sql, 2),
             "rows_compared": comparison.rows_compared,
             "rows_differing": comparison.rows_differing,
-        })
+        }
+        say(f"{n:,} enterprises ({rows:,} rows): build DuckDB {measured['duckdb_build_seconds']['median']} s, "
+            f"Spark {measured['spark_build_seconds']['median']} s; roll-up SQL alone DuckDB {duckdb_sql:.2f} s, "
+            f"Spark {spark_sql:.2f} s; {comparison.rows_differing} of {comparison.rows_compared} roll-up rows differ")
+        sizes_measured.append(measured)
     spark_version = spark.version
     spark.stop()
     return {
         "check": "the enterprise roll-up (full build of 31 quarters) on DuckDB and on local Spark, side by side",
         "dbt_command": " ".join(ROLLUP_COMMAND),
+        "repeats": repeats,
         "duckdb": {"version": version("duckdb"), "memory_limit": DEFAULT_MEMORY_LIMIT, "threads": DEFAULT_THREADS},
         "spark": {"version": spark_version, "dbt_spark": version("dbt-spark"), "master": settings["spark.master"],
                   "driver_memory": settings["spark.driver.memory"], "dbt_threads": threads,
@@ -441,6 +452,28 @@ def run_scale(work: Path, sizes: list[int], threads: int) -> dict:
         "rows_compared": sum(s["rows_compared"] for s in sizes_measured),
         "rows_differing": sum(s["rows_differing"] for s in sizes_measured),
     }
+
+
+def time_rollup_sql(workspace: DbtWorkspace, count) -> float:
+    """The roll-up model's compiled SELECT, as the last build compiled it for this engine, run once on its own."""
+    compiled = next((workspace.target_dir / "compiled").rglob("int_enterprise_values_rolled_up.sql")).read_text()
+    started = time.perf_counter()
+    count(compiled)
+    return time.perf_counter() - started
+
+
+def _duckdb_count(db_path: Path, sql: str) -> None:
+    from nhtz.db import connect
+    from nhtz.enterprise.rollup import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS
+
+    with connect(db_path) as con:
+        con.execute(f"set memory_limit = '{DEFAULT_MEMORY_LIMIT}'; set threads = {DEFAULT_THREADS}")
+        con.execute(f"select count(*) from ({sql})").fetchall()
+
+
+def _spread(samples: list[float]) -> dict:
+    return {"median": round(statistics.median(samples), 1), "min": round(min(samples), 1),
+            "max": round(max(samples), 1), "samples": [round(x, 1) for x in samples]}
 
 
 def write_result(payload: dict, name: str) -> Path:
@@ -460,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     scale = commands.add_parser("scale", help="the enterprise roll-up on both engines at several sizes")
     scale.add_argument("--sizes", type=int, nargs="+", default=[25_000, 100_000, 250_000])
+    scale.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
 
     # PySpark hands timestamps to Python in the process's time zone, DuckDB as stored: both in UTC here
@@ -470,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     try:
         if args.command == "scale":
-            path = write_result(run_scale(work, args.sizes, args.threads), "spark_scale")
+            path = write_result(run_scale(work, args.sizes, args.threads, args.repeats), "spark_scale")
             say(f"results: {path}")
             return 0
         payload = run_check(work, args.threads)
