@@ -27,12 +27,17 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 # The same dbt project on local Apache Spark, compared cell by cell with DuckDB on one fixture (docs/scaling.md);
-# writes benchmarks/results/spark_<date>.json. Needs the spark extra (installed here once) and Java 17 (system-deps).
-spark-check: install system-deps $(VENV)/.spark-extra
-	$(BIN)/python -m benchmarks.spark_check
+# writes benchmarks/results/spark_<date>.json. Needs the spark extra and Java 17 (system-deps). The extra lives in
+# an environment of its own: with pyspark installed, Great Expectations' import of pyspark.sql.connect exits the
+# pytest-xdist workers of `make test`.
+SPARK_VENV ?= .venv-spark
+spark-check: system-deps $(SPARK_VENV)/bin/nhtz
+	$(SPARK_VENV)/bin/python -m benchmarks.spark_check
 
-$(VENV)/.spark-extra: pyproject.toml
-	$(BIN)/pip install --quiet -e '.[dev,spark]'
+$(SPARK_VENV)/bin/nhtz: pyproject.toml
+	$(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/pip install --quiet -e '.[dev,spark]'
 	touch $@
 
 lint: install
