@@ -116,8 +116,9 @@ def connect(path: Path, read_only: bool = False):
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-        ).fetchone()[0]
-    )
+    # fetchall, not fetchone: DuckDB keeps a result open until a fetch comes back empty, and refuses the
+    # connection's next statement while it is
+    rows = con.execute(
+        "select 1 from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    ).fetchall()
+    return bool(rows)
