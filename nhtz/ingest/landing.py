@@ -248,14 +248,6 @@ def write_submission(con, read: ReadSubmission, landing: LandingState, new_vinta
     return result
 
 
-def land_file(
-    con, path: Path, file_name: str, reference: Reference, landing: LandingState, new_vintage: bool = False
-) -> FileResult:
-    """Land one submission file on an open connection (see land_paths for the usual way in)."""
-    read = read_submission(Submission(path, file_name), reference, frozenset(landing.landed_hashes), new_vintage)
-    return write_submission(con, read, landing, new_vintage)
-
-
 def _record_landing(home: Home, results: list[FileResult]) -> None:
     """The run record `nhtz status` and the gate read; a full disk here is one line, the files above stay landed."""
     try:
