@@ -39,12 +39,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         home = pipeline.full_pipeline(results, workdir, args.repeats, say)
         pipeline.new_quarter(results, workdir, home, args.repeats, say)
+        results.ratio(
+            "build after one new quarter / full build",
+            "new quarter: build",
+            "build: full dbt build (seeds, models, tests)",
+            target=0.5,
+            note="park-level models are rebuilt in full (docs/marts.md): a new quarter costs what a full build does",
+        )
         dbt_overhead.direct_sql_floor(results, home, workdir, args.repeats, say)
         results.ratio(
             "dbt overhead: full build / direct SQL floor",
             "build: full dbt build (seeds, models, tests)",
             "floor: compiled models run straight in DuckDB",
-            target=2.0,
+            target=2.5,
             note="the build also loads seeds and runs every data test; the floor runs only the models' SQL",
         )
         pandas_baseline.pandas_vs_dbt(results, home, args.repeats, say)
@@ -58,7 +65,10 @@ def main(argv: list[str] | None = None) -> int:
             "pandas baseline / the same SQL straight in DuckDB",
             "pandas: national_quarter + park_ranking + contribution",
             "floor: the same three marts' SQL straight in DuckDB",
-            note="above 1 means the marts' SQL is faster than the pandas a user would write",
+            target=2.0,
+            at_least=True,
+            note="above 1 means the marts' SQL is faster than the pandas a user would write; the SQL also writes "
+            "its tables into the database file, pandas only computes in memory",
         )
         pipeline.bi_latency(results, home, args.bi_runs, say)
         if not args.skip_enterprise:

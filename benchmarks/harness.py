@@ -52,14 +52,24 @@ class Results:
         yield
         self.add(name, time.perf_counter() - start, "s", target, note)
 
-    def ratio(self, name: str, numerator: str, denominator: str, target: float | None = None, note: str = ""):
-        """Ratios of medians measured in the same run: the machines are shared and noisy."""
+    def ratio(
+        self,
+        name: str,
+        numerator: str,
+        denominator: str,
+        target: float | None = None,
+        note: str = "",
+        at_least: bool = False,
+    ):
+        """Ratios of medians measured in the same run: the machines are shared and noisy. The target is a ceiling,
+        or a floor with `at_least`."""
         num = statistics.median(self.figures[numerator].samples)
         den = statistics.median(self.figures[denominator].samples)
         value = num / den if den else None
         self.ratios.append(
             {"name": name, "numerator": numerator, "denominator": denominator, "ratio": value, "target": target,
-             "meets_target": None if value is None or target is None else value <= target, "note": note}
+             "meets_target": None if value is None or target is None else (value >= target if at_least else value <= target),
+             "note": note}
         )
 
 
