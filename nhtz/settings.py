@@ -11,8 +11,6 @@ from nhtz.home import Home
 class Settings:
     # share of active parks that must have reported before `nhtz publish` goes ahead without --allow-partial
     min_coverage: float = 0.90
-    # relative tolerance for reconciliations (national = sum of parks) in the publication gate
-    reconciliation_tolerance: float = 1e-6
     # day of the month after quarter end when the scheduled quarterly run starts
     schedule_day: int = 25
     # days a park has to answer its feedback sheet, counted from the day the workbook is written (Beijing time)
