@@ -93,7 +93,9 @@ def test_sql_refuses_to_write_to_the_serving_copy(run):
     home = run[0]
     result = CliRunner().invoke(app, ["sql", "--home", str(home.root), "delete from marts.dim_park"])
     assert result.exit_code == 1
-    assert "query failed" in result.output and "Traceback" not in result.output
+    # refused before it runs: one line naming what kind of statement it was
+    assert result.output.count("\n") == 1 and "refused: DELETE is not a read-only query" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_feedback_lists_the_falling_ytd_for_its_park_and_refuses_unknown_quarters(run, tmp_path):
