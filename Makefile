@@ -20,8 +20,10 @@ demo: install
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# Two workers, each test module whole on one of them, the slowest modules first (tests/conftest.py, docs/testing.md);
+# the 25 slowest tests are listed at the end.
 test: install system-deps lint
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder --durations=25
 
 bench: install
 	$(BIN)/python -m benchmarks

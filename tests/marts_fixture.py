@@ -10,6 +10,9 @@ Stable API (other test modules import it; extend, don't rename):
     make_fixture_home(tmp_path) -> Home     working DB with the landing tables and the rows landed (not built)
     add_observations(home, rows)            lands extra rows as new files (later vintages), for rule tests
     build_fixture_home(tmp_path) -> Home    make_fixture_home + nhtz.build.build
+    RULE_VALUES, COMPARISON_VALUES          extra values landed on top of the fixture (conftest's
+                                            extended_fixture_home, built once for test_audit_rules and
+                                            test_marts_comparison, whose docstrings work their numbers out)
 
 The parks:
     A xiamen_huoju 东部 (福建)   everything in 亿元; gdp 2023Q4 first sent as 40, then revised to 44 (two vintages);
@@ -272,6 +275,43 @@ EXPECTED = {
     # park_month_ytd: A gdp 2023-02 8.0 against 2022-02 6.4: +25 %
     "month_a_gdp_2023_02": {"value_ytd": 8.0, "yoy_ytd_pct": 25.0},
 }
+
+
+# Values landed on top of the fixture as later files (park letter or park_id, year, month, indicator, value, unit).
+# The two lists touch different parks, indicators and quarters, so one build serves both modules that use them.
+
+# test_audit_rules: values that trip the rules the fixture itself does not, or sit just inside a tolerance
+RULE_VALUES = [
+    ("A", 2023, 12, "net_profit", 300, "亿元"),  # 300 > A's revenue 220: R03
+    ("E", 2023, 12, "rd_expenditure", 50, "亿元"),  # revises 1.76: rd_intensity 50 / 44 × 100 = 113.6 > 100: R04
+    ("C", 2023, 12, "revenue", 89.99, "亿元"),  # revises 120: below Q3's 90 by 0.011 %, inside the 0.05 % tolerance
+    ("A", 2024, 3, "energy_consumption", 20, "万吨标准煤"),  # single quarter 20 vs 2 a year earlier: +900 %
+    ("B", 2023, 3, "exports", 0, "亿元"),
+    ("B", 2023, 6, "exports", 0, "亿元"),  # zero copied from Q1: not judged
+    ("B", 2023, 9, "exports", 5, "亿元"),
+    ("B", 2023, 12, "exports", 5, "亿元"),  # 5 = 5: R07
+]
+
+# test_marts_comparison: five parks in 2012Q2, 2013Q1 and 2013Q2, quarters the fixture does not touch (its
+# docstring has the table); wuhan_donghu and lanzhou are fixture parks C and D, ten years earlier
+_ZGC, _BINHAI, _DONGHU, _LANZHOU, _DALIAN = "beijing_zgc", "tianjin_binhai", "wuhan_donghu", "lanzhou", "dalian"
+COMPARISON_VALUES = [
+    (_ZGC, 2012, 6, "gdp", 100, "亿元"), (_BINHAI, 2012, 6, "gdp", 200, "亿元"),
+    (_DONGHU, 2012, 6, "gdp", 80, "亿元"), (_LANZHOU, 2012, 6, "gdp", 50, "亿元"),
+    (_ZGC, 2013, 3, "gdp", 60, "亿元"), (_BINHAI, 2013, 3, "gdp", 30, "亿元"),
+    (_DONGHU, 2013, 3, "gdp", 70, "亿元"), (_LANZHOU, 2013, 3, "gdp", 20, "亿元"),
+    (_ZGC, 2013, 6, "gdp", 120, "亿元"), (_BINHAI, 2013, 6, "gdp", 120, "亿元"),
+    (_DONGHU, 2013, 6, "gdp", 150, "亿元"), (_LANZHOU, 2013, 6, "gdp", 90, "亿元"), (_DALIAN, 2013, 6, "gdp", 10, "亿元"),
+    (_ZGC, 2013, 6, "energy_consumption", 60, "万吨标准煤"), (_BINHAI, 2013, 6, "energy_consumption", 36, "万吨标准煤"),
+    (_DONGHU, 2013, 6, "energy_consumption", 150, "万吨标准煤"),
+    (_LANZHOU, 2013, 6, "energy_consumption", 18, "万吨标准煤"),
+    (_ZGC, 2013, 6, "industrial_output", 100, "亿元"), (_ZGC, 2013, 6, "industrial_value_added", 30, "亿元"),
+    (_BINHAI, 2013, 6, "industrial_output", 80, "亿元"), (_BINHAI, 2013, 6, "industrial_value_added", 25, "亿元"),
+    (_DONGHU, 2013, 6, "industrial_output", 50, "亿元"), (_DONGHU, 2013, 6, "industrial_value_added", 60, "亿元"),
+    (_LANZHOU, 2013, 6, "industrial_output", 40, "亿元"), (_LANZHOU, 2013, 6, "industrial_value_added", 10, "亿元"),
+    (_ZGC, 2012, 6, "net_profit", -10, "亿元"), (_BINHAI, 2012, 6, "net_profit", 5, "亿元"),
+    (_ZGC, 2013, 6, "net_profit", 5, "亿元"), (_BINHAI, 2013, 6, "net_profit", 10, "亿元"),
+]
 
 
 def _period_parts(period: str) -> tuple[int, int]:

@@ -19,12 +19,9 @@ from sqlalchemy.pool import NullPool
 
 from nhtz.publish import PUBLISHED_AUDIT_TABLES, publish
 from nhtz.serving import LOCKED_DOWN_CONFIG
-pytest.register_assert_rewrite("serving_fixture")  # before its import: its asserts report values
-from serving_fixture import XDIST_GROUP, allow_any_coverage, copy_home, file_digests
+from serving_fixture import allow_any_coverage, copy_home, file_digests
 
-# the shared published warehouse (fixtures checked_home, published_home): built once per worker
-pytest_plugins = ["serving_fixture"]
-pytestmark = pytest.mark.xdist_group(XDIST_GROUP)
+# the published warehouse (fixtures checked_home, published_home of tests/conftest.py): made once per session
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

@@ -25,8 +25,6 @@ from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR
 from nhtz.state import BuildIdentity, BuildRecord, CheckRecord, Landing
 
-pytestmark = pytest.mark.xdist_group("build")
-
 N_LANDED = len(landed_rows())
 N_FILES = len({row["file_id"] for row in landed_rows()})
 

@@ -19,8 +19,6 @@ from nhtz.synth import synthetic_truth, write_submissions
 
 SEED, START, END = 11, "2022Q1", "2023Q4"
 
-pytestmark = pytest.mark.xdist_group("end_to_end")
-
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):

@@ -14,8 +14,6 @@ from marts_fixture import PARKS, add_observations, make_fixture_home
 from nhtz.build import build
 from nhtz.db import connect
 
-pytestmark = pytest.mark.xdist_group("error_isolation")
-
 SLIPS = [
     ("A", 2023, 6, "gdp", 2.2e9, "亿元"),
     ("B", 2023, 6, "revenue", 200_000, "亿元"),

@@ -14,10 +14,6 @@ from nhtz.cli import app
 from nhtz.errors import NhtzError
 from nhtz.explain import explain, render
 from nhtz.home import Home
-from serving_fixture import XDIST_GROUP
-
-pytest_plugins = ["serving_fixture"]
-pytestmark = pytest.mark.xdist_group(XDIST_GROUP)
 
 A, B, C, D, E = (PARKS[letter] for letter in "ABCDE")
 

@@ -22,8 +22,6 @@ from typer.testing import CliRunner
 
 from nhtz.cli import app
 
-pytestmark = pytest.mark.xdist_group("extreme_values")
-
 PARKS = ["中关村科技园区", "天津滨海高新区", "石家庄高新区", "保定高新区", "唐山高新区", "燕郊高新区"]
 PARK_IDS = ["beijing_zgc", "tianjin_binhai", "shijiazhuang", "baoding", "tangshan", "yanjiao"]
 QUARTERS = [(year, q) for year in (2023, 2024) for q in (1, 2, 3, 4)]

@@ -23,9 +23,6 @@ from nhtz.home import Home
 from nhtz.ingest import land_paths
 from nhtz.ingest import landing
 
-# one worker lands the corpus once for the whole module
-pytestmark = pytest.mark.xdist_group("ingest_hostile")
-
 REFUSED = sorted(c.name for c in CASES if c.expected.status == "refused")
 # empty.xlsx has the content of empty.csv (no bytes): a refused content is logged once, under its first name
 NOT_LOGGED = {"empty.xlsx", "link_to_good_file.csv"}

@@ -1,7 +1,9 @@
 """The comparison marts (park_ranking, park_growth_contribution, park_scorecard, park_composite_index) on a hand fixture.
 
-The shared marts fixture is built once for the module, plus five parks of our own in 2012Q2, 2013Q1 and 2013Q2
-(quarters the shared fixture does not touch), so every number below can be checked with a pencil:
+The shared marts fixture plus five parks of our own in 2012Q2, 2013Q1 and 2013Q2 (quarters the shared fixture does
+not touch; marts_fixture.COMPARISON_VALUES), so every number below can be checked with a pencil. They are landed in
+the session's extended_fixture_home, built once, together with test_audit_rules' values (marts_fixture.RULE_VALUES:
+2023Q4 net profit, R&D and revenue, 2024Q1 energy, 2023 exports), none of which enters a number checked here:
 
     gdp (亿元)            2012Q2   2013Q1   2013Q2       energy_consumption 2013Q2 (万吨标准煤)
     A beijing_zgc  东部      100       60      120          60  -> energy_intensity 60/120 = 0.5
@@ -22,41 +24,17 @@ import re
 import pytest
 import yaml
 
-from nhtz.build import build
 from nhtz.db import connect
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 
-from marts_fixture import PARKS, add_observations, make_fixture_home
-
-# one worker builds the module's warehouse once (pytest -n 2 --dist loadgroup)
-pytestmark = pytest.mark.xdist_group("marts_comparison")
+from marts_fixture import PARKS
 
 A, B, C, D, E = "beijing_zgc", "tianjin_binhai", "wuhan_donghu", "lanzhou", "dalian"
-# (park, year, month, indicator, value, unit)
-OWN_OBSERVATIONS = [
-    (A, 2012, 6, "gdp", 100, "亿元"), (B, 2012, 6, "gdp", 200, "亿元"),
-    (C, 2012, 6, "gdp", 80, "亿元"), (D, 2012, 6, "gdp", 50, "亿元"),
-    (A, 2013, 3, "gdp", 60, "亿元"), (B, 2013, 3, "gdp", 30, "亿元"),
-    (C, 2013, 3, "gdp", 70, "亿元"), (D, 2013, 3, "gdp", 20, "亿元"),
-    (A, 2013, 6, "gdp", 120, "亿元"), (B, 2013, 6, "gdp", 120, "亿元"),
-    (C, 2013, 6, "gdp", 150, "亿元"), (D, 2013, 6, "gdp", 90, "亿元"), (E, 2013, 6, "gdp", 10, "亿元"),
-    (A, 2013, 6, "energy_consumption", 60, "万吨标准煤"), (B, 2013, 6, "energy_consumption", 36, "万吨标准煤"),
-    (C, 2013, 6, "energy_consumption", 150, "万吨标准煤"), (D, 2013, 6, "energy_consumption", 18, "万吨标准煤"),
-    (A, 2013, 6, "industrial_output", 100, "亿元"), (A, 2013, 6, "industrial_value_added", 30, "亿元"),
-    (B, 2013, 6, "industrial_output", 80, "亿元"), (B, 2013, 6, "industrial_value_added", 25, "亿元"),
-    (C, 2013, 6, "industrial_output", 50, "亿元"), (C, 2013, 6, "industrial_value_added", 60, "亿元"),
-    (D, 2013, 6, "industrial_output", 40, "亿元"), (D, 2013, 6, "industrial_value_added", 10, "亿元"),
-    (A, 2012, 6, "net_profit", -10, "亿元"), (B, 2012, 6, "net_profit", 5, "亿元"),
-    (A, 2013, 6, "net_profit", 5, "亿元"), (B, 2013, 6, "net_profit", 10, "亿元"),
-]
 
 
 @pytest.fixture(scope="module")
-def marts(tmp_path_factory):
-    home = make_fixture_home(tmp_path_factory.mktemp("comparison"))
-    add_observations(home, OWN_OBSERVATIONS)
-    build(home)
-    with connect(home.working_db, read_only=True) as con:
+def marts(extended_fixture_home):
+    with connect(extended_fixture_home.working_db, read_only=True) as con:
         yield con
 
 

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from marts_fixture import EXPECTED, PARKS, QUARTERS, REGIONS, SUBMITTED, YTD, build_fixture_home
+from marts_fixture import EXPECTED, PARKS, QUARTERS, REGIONS, SUBMITTED, YTD
 from nhtz import state
 from nhtz.state import BuildRecord
 from nhtz.db import connect
 from nhtz.project import SEEDS_DIR
-
-pytestmark = pytest.mark.xdist_group("marts_core")
 
 CONTRACT_FCT_COLUMNS = [
     "park_id", "quarter", "year", "quarter_num", "indicator_code", "value_ytd", "value_q", "yoy_ytd_pct",
@@ -27,8 +25,9 @@ LETTER = {park_id: letter for letter, park_id in PARKS.items()}
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return build_fixture_home(tmp_path_factory.mktemp("marts_core"))
+def home(built_fixture_home):
+    """The fixture built by dbt once per session (tests/conftest.py); only read here."""
+    return built_fixture_home
 
 
 def query(home, sql, *params):

@@ -12,10 +12,6 @@ from marts_fixture import EXPECTED, PARKS, YTD
 from nhtz.cli import app
 from nhtz.errors import NhtzError
 from nhtz.metrics import SEMANTIC_DIR, open_semantic_layer, read_indicators, semantic_layer_files
-from serving_fixture import XDIST_GROUP
-
-pytest_plugins = ["serving_fixture"]
-pytestmark = pytest.mark.xdist_group(XDIST_GROUP)
 
 INDICATORS = read_indicators()
 CODES = [i["indicator_code"] for i in INDICATORS]

@@ -613,7 +613,6 @@ def materialization_metadata(result, key: str) -> dict:
 
 
 @pytest.mark.slow  # 50 s on a quiet machine, 2–4 min under load: mostly the dbt build of every model and test
-@pytest.mark.xdist_group("orchestration_e2e")
 def test_one_run_lands_builds_checks_publishes_and_reports(quarterly_run):
     home, rows_written, result, _ = quarterly_run
     assert result.success
@@ -656,7 +655,6 @@ def test_one_run_lands_builds_checks_publishes_and_reports(quarterly_run):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("orchestration_e2e")
 def test_the_runs_own_records_are_not_reported_again(quarterly_run):
     home, _, _, instance = quarterly_run
     served = len(instance.fetch_materializations(dg.AssetKey("serving_copy"), limit=10).records)
@@ -668,7 +666,6 @@ def test_the_runs_own_records_are_not_reported_again(quarterly_run):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("orchestration_e2e")
 def test_a_failing_gate_stops_publication(quarterly_run):
     home, _, _, _ = quarterly_run
     served_before = file_digest(home.serving_db)

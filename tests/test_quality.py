@@ -28,6 +28,7 @@ from nhtz.pipeline import run_quarter
 from nhtz.project import SEEDS_DIR
 from nhtz.publish import publish
 from nhtz.state import BuildIdentity, BuildRecord, CheckRecord, Landing, PublishRecord
+from serving_fixture import copy_home
 
 N_LANDED = len(landed_rows())
 N_FILES = len({row["file_id"] for row in landed_rows()})
@@ -56,15 +57,17 @@ def gate_without_suites(home: Home, quarter: str | None) -> GateResult:
 
 
 @pytest.fixture(scope="module")
-def checked(fixture_home_copy):
-    """The built fixture checked twice: the second check of the same build must pass as the first did (the first
+def checked(checked_home, tmp_path_factory):
+    """The built fixture checked twice: once for the session (checked_home, tests/conftest.py), whose record this
+    module's copy holds, and again here; the second check of the same build must pass as the first did (the first
     check's write of audit.gate_results is no later write)."""
-    first = check(fixture_home_copy)
-    return fixture_home_copy, first, check(fixture_home_copy)
+    home = copy_home(checked_home, tmp_path_factory.mktemp("checked") / "home")
+    first = state.last(home, CheckRecord)
+    return home, first, check(home)
 
 
 def test_gate_passes_on_the_built_fixture_and_reports_coverage_of_the_latest_quarter(checked):
-    home, result, _ = checked
+    home, _, result = checked
     checks = by_name(result)
     assert result.passed, result.describe()
     assert list(checks) == [
@@ -329,10 +332,10 @@ def test_a_record_that_cannot_be_written_is_one_line_and_leaves_no_temporary_fil
 
 # --- check, publish and run go by the build identity -------------------------------------------------------
 
-def test_publication_follows_the_identity_checked_and_run_gates_coverage_on_its_quarter(private_fixture_home):
-    home = private_fixture_home
-    first = check(home)
-    assert first.passed, first.describe()
+def test_publication_follows_the_identity_checked_and_run_gates_coverage_on_its_quarter(private_checked_home):
+    home = private_checked_home
+    first = state.last(home, CheckRecord)  # the session's check of the built fixture (tests/conftest.py)
+    assert first.passed
     published = publish(home, allow_partial=True)  # five of 178 parks report: partial by design
     assert state.last(home, PublishRecord).build_invocation_id == first.build.invocation_id
     assert published.publish_id == 1

@@ -1,8 +1,8 @@
 """`nhtz report QUARTER`: bulletin-style numbers, the workbook, the HTML page and its narrative.
 
-The report runs on the marts fixture (tests/marts_fixture.py: five parks, 2022Q1–2023Q4) built by dbt once per test
-process (tests/conftest.py), checked and published on this module's copy. Its figures are worked out by hand below from the fixture's submissions; the
-formatting rules (nhtz/report/numbers.py) are tested on exact strings.
+The report runs on the marts fixture (tests/marts_fixture.py: five parks, 2022Q1–2023Q4) built by dbt, checked and
+published once per test session (published_home, tests/conftest.py). Its figures are worked out by hand below from the
+fixture's submissions; the formatting rules (nhtz/report/numbers.py) are tested on exact strings.
 
 GDP year to date (亿元), from marts_fixture:
 
@@ -240,16 +240,10 @@ def test_quarter_wording(quarter_num, words):
 
 
 @pytest.fixture(scope="module")
-def published(fixture_home_copy) -> Home:
-    """This module's copy of the marts fixture built by dbt (tests/conftest.py), checked and published (five of 178
-    parks: partial by design); reports are written into folders of their own."""
-    from data_quality.gate import check
-    from nhtz.publish import publish
-
-    gate = check(fixture_home_copy)
-    assert gate.passed, gate.describe()
-    publish(fixture_home_copy, allow_partial=True)
-    return fixture_home_copy
+def published(published_home) -> Home:
+    """The marts fixture built by dbt, checked and published once per session (tests/conftest.py); only read here:
+    reports are written into folders of their own."""
+    return published_home
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The serving database as readers meet it: `nhtz sql` read-only in fact, only the published schemas, every
 column commented, read-only on disk, a held lock named, and Parquet copies that carry their comments.
 
-Every attack runs through the command line on one published fixture warehouse (tests/serving_fixture.py) and
+Every attack runs through the command line on one published fixture warehouse (`published_home`, tests/conftest.py) and
 must exit non-zero with one line, with the working and serving databases and every published Parquet file
 byte-identical before and after (sha256).
 """
@@ -22,12 +22,7 @@ from nhtz.cli import app
 from nhtz.errors import NhtzError
 from nhtz.publish import PUBLISHED_AUDIT_TABLES
 from nhtz.serving import open_serving_db, refuse_unless_read_only
-pytest.register_assert_rewrite("serving_fixture")  # before its import: its asserts report values
-from serving_fixture import XDIST_GROUP, copy_home, file_digests
-
-# the shared published warehouse (fixtures checked_home, published_home): built once per worker
-pytest_plugins = ["serving_fixture"]
-pytestmark = pytest.mark.xdist_group(XDIST_GROUP)
+from serving_fixture import copy_home, file_digests
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
