@@ -10,7 +10,8 @@ its own copy of it, so no two processes ever open one DuckDB file. A test that c
     checked_home           session, read-only use: built and checked by the whole gate (passed), never published
     published_home         session, read-only use: checked_home published as version 1 with the coverage minimum
                            lowered (five of 178 parks report), in a folder every user may traverse; tests must not
-                           publish again or change it (copy it to do that)
+                           publish again or change it (copy it to do that). Each worker publishes its own copy
+                           (a second), since the folder is not a pytest one
     extended_fixture_home  session, read-only use: the fixture with marts_fixture.RULE_VALUES and
                            COMPARISON_VALUES landed on top as later files, built
     fixture_home_copy      per test module: a private copy of built_fixture_home (the dbt profile is per home and
