@@ -28,7 +28,6 @@ from typer.testing import CliRunner
 from data_quality.gate import check
 from marts_fixture import add_observations, make_fixture_home
 from nhtz import state
-from nhtz.build import build
 from nhtz.cli import app
 from nhtz.db import connect
 from nhtz.errors import GateFailed, NhtzError
@@ -298,14 +297,18 @@ def read_log(path: Path) -> dict:
         return {"seen": [], "errors": []}
 
 
-def test_readers_see_only_complete_versions_while_a_publish_runs(home, tmp_path):
+def test_readers_see_only_complete_versions_while_a_publish_runs(home, extended_fixture_home, tmp_path):
     allow_any_coverage(home)
     publish(home)
     rows_v1 = scalar(home.serving_db, "select count(*) from marts.fct_park_quarter")
-    # a second version with more rows: two parks send their 2023 exports, the warehouse is rebuilt and checked
-    add_observations(home, [("A", 2023, 12, "exports", 5.0, "亿元"), ("B", 2023, 12, "exports", 7.0, "亿元")])
-    build(home)
+    # a second version with more rows: the fixture with more values landed on top (conftest's
+    # extended_fixture_home, built once per session, so this test needs no build of its own), checked, and
+    # published over the serving folder of version 1
+    first = home
+    home = allow_any_coverage(copy_home(extended_fixture_home, tmp_path / "next"))
     assert check(home).passed
+    shutil.copytree(first.serving_dir, home.serving_dir, symlinks=True, dirs_exist_ok=True)
+    assert scalar(home.serving_db, "select publish_id from audit.publication") == 1
     rows_v2 = scalar(home.working_db, "select count(*) from marts.fct_park_quarter")
     assert rows_v2 > rows_v1
 
