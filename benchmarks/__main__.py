@@ -3,6 +3,9 @@
     python -m benchmarks                 # everything, 3 repeats
     python -m benchmarks --repeats 1     # a quick look
     python -m benchmarks hostile         # the hostile-file corpus through nhtz ingest (benchmarks/hostile.py)
+    python -m benchmarks marts [--home DIR] [--repeats 7]
+                                         # issue 13's marts target alone: pandas against the marts' SQL, in memory
+                                         # and written into the file (on DIR's built warehouse, else a fresh demo)
 """
 
 import argparse
@@ -25,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import hostile
 
         return hostile.main(argv[1:])
+    if argv[:1] == ["marts"]:
+        return marts(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bi-runs", type=int, default=100)
@@ -65,11 +70,11 @@ def main(argv: list[str] | None = None) -> int:
             "pandas baseline / the same SQL straight in DuckDB",
             "pandas: national_quarter + park_ranking + contribution",
             "floor: the same three marts' SQL straight in DuckDB",
-            target=2.0,
-            at_least=True,
-            note="above 1 means the marts' SQL is faster than the pandas a user would write; the SQL also writes "
-            "its tables into the database file, pandas only computes in memory",
+            note="the floor's SQL also writes its tables into the database file, pandas only computes in memory: "
+            "issue 13's target is judged on the in-memory ratio below",
         )
+        pandas_baseline.marts_compute_and_write(results, home, workdir, max(args.repeats, 5), say)
+        pandas_baseline.marts_ratios(results)
         pipeline.bi_latency(results, home, args.bi_runs, say)
         if not args.skip_enterprise:
             from benchmarks import enterprise
@@ -79,6 +84,37 @@ def main(argv: list[str] | None = None) -> int:
         json_path, md_path = write(results)
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
+    say(f"results: {json_path} and {md_path}")
+    print(md_path.read_text())
+    return 0
+
+
+def marts(argv: list[str]) -> int:
+    """Issue 13's marts target on its own: cheap (seconds on a built warehouse), unlike the whole benchmark."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks marts", description=marts.__doc__)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--home", type=Path, default=None, help="a built warehouse home (default: a fresh demo)")
+    args = parser.parse_args(argv)
+    from nhtz.home import Home
+
+    workdir = Path(tempfile.mkdtemp(prefix="nhtz-bench-marts-"))
+    results = Results()
+    try:
+        if args.home is None:
+            from nhtz.pipeline import demo
+
+            say("building the demo warehouse (about a minute)")
+            home = Home(workdir / "demo").ensure()
+            demo(home)
+        else:
+            home = Home(args.home)
+            if not home.working_db.exists():
+                parser.error(f"{args.home} has no built warehouse ({home.working_db.name}): run nhtz demo --home there")
+        pandas_baseline.marts_compute_and_write(results, home, workdir, args.repeats, say)
+        pandas_baseline.marts_ratios(results)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    json_path, md_path = write(results, name="marts")
     say(f"results: {json_path} and {md_path}")
     print(md_path.read_text())
     return 0

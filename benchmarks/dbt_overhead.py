@@ -59,6 +59,19 @@ def direct_sql_floor(results: Results, home: Home, workdir: Path, repeats: int, 
         copy.unlink()
 
 
+def compiled_selects(home: Home, names: tuple[str, ...]) -> dict[str, str]:
+    """The compiled select of each named model in the last build, in the order given."""
+    from nhtz.dbt_runner import home_workspace
+
+    target = home_workspace(home).target_dir
+    manifest = json.loads((target / "manifest.json").read_text())
+    nodes = {node["name"]: node for node in _models_in_order(manifest)}
+    return {
+        name: (target / "compiled" / nodes[name]["package_name"] / nodes[name]["original_file_path"]).read_text()
+        for name in names
+    }
+
+
 def dbt_model_seconds(home: Home, names: tuple[str, ...]) -> float:
     """Execution time dbt itself reports for the named models in the last build."""
     from nhtz.dbt_runner import home_workspace
