@@ -45,11 +45,19 @@ def main(argv: list[str] | None = None) -> int:
         home = pipeline.full_pipeline(results, workdir, args.repeats, say)
         pipeline.new_quarter(results, workdir, home, args.repeats, say)
         results.ratio(
-            "build after one new quarter / full build",
+            "build after one new quarter / full refresh of the same warehouse",
+            "new quarter: build",
+            "full refresh of the same warehouse",
+            target=0.5,
+            note="incremental park-level models (docs/incremental.md) against --full-refresh, both with dbt imported "
+            "and its partial parse valid: the like-for-like figure, issue 13's target is judged on it",
+        )
+        results.ratio(
+            "build after one new quarter / first full build of a fresh home",
             "new quarter: build",
             "build: full dbt build (seeds, models, tests)",
-            target=0.5,
-            note="park-level models are rebuilt in full (docs/marts.md): a new quarter costs what a full build does",
+            note="the first build of a home also parses the project in full (about 4 s): shown for comparison with "
+            "earlier results, not the target",
         )
         dbt_overhead.direct_sql_floor(results, home, workdir, args.repeats, say)
         results.ratio(
