@@ -1,6 +1,11 @@
 """`nhtz build`: the dbt project (seeds, models, contracts and data tests) on the working database; dbt's unit
 tests run from the test suite (`nhtz.dbt_runner.UNIT_TEST_COMMAND`).
 
+The park-level models are incremental (docs/incremental.md): each recomputes from the earliest quarter that
+anything landed since its last build touched. `plan_build` decides, for both fronts, when a build must be a full
+refresh instead: when asked, on the first build, and when the project (models, macros, seeds, dbt versions) is not
+the one the models were last built with.
+
 dbt runs in-process through the one runner (`nhtz.dbt_runner`), once per build: one `dbt build` covers every layer
 in DAG order and says one line per finished node. The project's own hooks write the build's identity into the
 working database (`audit.build_identity`: dbt's invocation id and the landing watermark it read); the build record
@@ -8,6 +13,7 @@ working database (`audit.build_identity`: dbt's invocation id and the landing wa
 the singular tests' outcomes, and on failure one line naming the failed node and dbt's first error line.
 """
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +22,7 @@ from typing import Callable
 import duckdb
 
 from nhtz import dbt_runner, state
-from nhtz.db import connect
+from nhtz.db import connect, table_exists
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.state import BuildIdentity, BuildRecord
@@ -26,35 +32,118 @@ from nhtz.state import BuildIdentity, BuildRecord
 class BuildResult:
     record: BuildRecord
     models_by_layer: dict[str, int] = field(default_factory=dict)
+    reprocessed: str = ""
 
     def describe(self) -> str:
         record = self.record
         warnings = record.warnings
         warned = f", {len(warnings)} warning(s): {', '.join(warnings)}" if warnings else ", no warnings"
+        reprocessed = f"; park-level models: {self.reprocessed}" if self.reprocessed else ""
         return (
             f"build {record.short_id}: {record.models} models and {record.seeds} seeds built, "
-            f"{record.tests} data tests passed{warned}, in {record.seconds:.1f} s"
+            f"{record.tests} data tests passed{warned}, in {record.seconds:.1f} s{reprocessed}"
         )
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """The dbt build both fronts run: its arguments, its vars (with the project's fingerprint, which the
+    incremental models record) and whether, and why, it rebuilds the incremental models from scratch."""
+
+    vars: dict
+    full_refresh: bool
+    why_full_refresh: str | None
+
+    @property
+    def command(self) -> list[str]:
+        """`nhtz build`: a full refresh builds everything; otherwise only what landed data can change (the seeds,
+        dimensions and time spines depend on the project alone, which the fingerprint vouches is unchanged)."""
+        if self.full_refresh:
+            return [*dbt_runner.BUILD_COMMAND, "--full-refresh"]
+        return [*dbt_runner.BUILD_COMMAND, "--select", LANDED_DATA_AND_DOWNSTREAM]
+
+    def cli_arguments(self) -> list[str]:
+        """For Dagster's dbt subprocess, with the vars: Dagster selects the models itself (the assets asked for)."""
+        return [*dbt_runner.BUILD_COMMAND, *(["--full-refresh"] if self.full_refresh else []), "--vars",
+                json.dumps(self.vars)]
+
+
+# every model, test and snapshot downstream of the dbt sources that ingestion writes (raw.observations, the ingest log)
+LANDED_DATA_AND_DOWNSTREAM = "source:raw+ source:landing_audit+"
+
+
+def plan_build(home: Home, full_refresh: bool = False, vars: dict | None = None) -> BuildPlan:
+    # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
+    fingerprint = dbt_runner.project_fingerprint(dbt_runner.home_workspace(home).project_dir, vars=vars)
+    why = "asked for" if full_refresh else why_full_refresh(home, fingerprint)
+    return BuildPlan(vars={**(vars or {}), "project_fingerprint": fingerprint}, full_refresh=why is not None,
+                     why_full_refresh=why)
+
+
+def why_full_refresh(home: Home, fingerprint: str) -> str | None:
+    """Why the incremental models cannot go on from their last build, or None when they can: each model's
+    latest state row (audit.incremental_state) must carry this project's fingerprint."""
+    with connect(home.working_db, read_only=True) as con:
+        if not table_exists(con, "audit", "incremental_state"):
+            return "first build"
+        latest = con.execute(
+            "select project_fingerprint from audit.incremental_state "
+            "qualify row_number() over (partition by model order by recorded_at desc) = 1"
+        ).fetchall()
+    if not latest:
+        return "first build"
+    if any(row[0] != fingerprint for row in latest):
+        return "the project (models, macros, seeds or dbt versions) changed since the last build"
+    return None
 
 
 def build(
     home: Home, full_refresh: bool = False, say: Callable[[str], None] = lambda _: None, vars: dict | None = None
 ) -> BuildResult:
-    # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
     require_landed_values(home)
+    plan = plan_build(home, full_refresh, vars)
     workspace = dbt_runner.home_workspace(home)
-    say(f"dbt build on {home.working_db}{' (full refresh)' if full_refresh else ''}")
+    how = f"full refresh: {plan.why_full_refresh}" if plan.full_refresh else "incremental"
+    say(f"dbt build on {home.working_db} ({how})")
     started = time.perf_counter()
-    command = [*dbt_runner.BUILD_COMMAND, *(["--full-refresh"] if full_refresh else [])]
-    run = dbt_runner.invoke(workspace, command, vars=vars, say=say)
+    run = dbt_runner.invoke(workspace, plan.command, vars=plan.vars, say=say)
     record = record_build(
-        home, run.run_results, time.perf_counter() - started, error=run.failure_line(), full_refresh=full_refresh
+        home, run.run_results, time.perf_counter() - started, error=run.failure_line(), full_refresh=plan.full_refresh
     )
     if not record.ok:
         raise NhtzError(f"build failed: {record.error} (log: {workspace.log_file})")
     layers = run.summary(dbt_runner.read_manifest(workspace.target_dir)).models_by_layer
     say("dbt build: models by layer: " + ", ".join(f"{layer} {layers[layer]}" for layer in sorted(layers)))
-    return BuildResult(record=record, models_by_layer=layers)
+    return BuildResult(record=record, models_by_layer=layers, reprocessed=reprocessed_quarters(home, record))
+
+
+def reprocessed_quarters(home: Home, record: BuildRecord) -> str:
+    """What the park-level models of this build recomputed, in words: every quarter, from a quarter on, or
+    nothing (no landing since their last build)."""
+    with connect(home.working_db, read_only=True) as con:
+        if not table_exists(con, "audit", "incremental_state"):
+            return ""
+        row = con.execute(
+            "select count(*), count(reprocessed_from), min(reprocessed_from) from audit.incremental_state "
+            "where invocation_id = ?",
+            [record.invocation_id],
+        ).fetchall()
+    models, incremental, since = row[0]
+    if models == 0:
+        return ""
+    if incremental == 0:
+        return "every quarter recomputed"
+    if since >= NOTHING_TO_REPROCESS:
+        said = "nothing landed since the last build, no quarter recomputed"
+    else:
+        said = f"recomputed from {since // 4}Q{since % 4 + 1} on (what landed since the last build)"
+    # a model that missed earlier builds (it failed, or was not selected) catches up on every quarter
+    catching_up = models - incremental
+    return said + (f"; {catching_up} model{'s' if catching_up > 1 else ''} every quarter" if catching_up else "")
+
+
+# reprocess_since() (macros/incremental/reprocessed_quarters.sql) says "past every quarter" with this index
+NOTHING_TO_REPROCESS = 999999
 
 
 def record_build(

@@ -11,15 +11,17 @@ profile, flags and folders from here (`orchestration/defs/dbt/resources.py`). Ei
 dbt's own `run_results.json`, by `failure_line` and `summarise`.
 """
 
+import hashlib
 import json
 import re
 from collections import Counter
+from importlib.metadata import version
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from nhtz.home import Home
-from nhtz.project import DBT_PROJECT_DIR
+from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 from nhtz.state import write_atomically
 
 # The profile name in dbt_project.yml
@@ -37,6 +39,32 @@ FAILED_STATUSES = ("error", "fail", "runtime error")
 BUILD_COMMAND = ("build", "--exclude-resource-type", "unit_test")
 UNIT_TEST_COMMAND = ("test", "--select", "test_type:unit")
 RESULTS_FILE = "run_results.json"
+
+
+# What a model's rows depend on besides the landed data: its code, the reference data and the engine. The
+# incremental park-level models (docs/incremental.md) record this fingerprint; a build under another one is a full
+# refresh. Folders dbt writes (target/, logs/) are not the project.
+PROJECT_SOURCES = ("dbt_project.yml", "models", "macros")
+ENGINE_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
+
+
+def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR, seeds_dir: Path = SEEDS_DIR, vars: dict | None = None) -> str:
+    """A short hash of the project's files, the seeds (not the sample submissions beside them), the dbt vars and
+    the engine's versions."""
+    digest = hashlib.sha256()
+    files = [(path, path.relative_to(project_dir)) for name in PROJECT_SOURCES
+             for path in _files_under(Path(project_dir) / name)]
+    files += [(path, Path("seeds") / path.name) for path in sorted(Path(seeds_dir).glob("*.csv"))]
+    for path, name in files:
+        digest.update(str(name).encode())
+        digest.update(path.read_bytes())
+    digest.update(json.dumps(vars or {}, sort_keys=True).encode())
+    digest.update(" ".join(f"{package}={version(package)}" for package in ENGINE_PACKAGES).encode())
+    return digest.hexdigest()[:16]
+
+
+def _files_under(path: Path) -> list[Path]:
+    return [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, la
     assert result.describe().startswith(
         f"build {record.short_id}: 1 models and 1 seeds built, 1 data tests passed"
     )
-    assert said[0].endswith("(full refresh)")
+    assert said[0].endswith("(full refresh: asked for)")
     # one line per node from dbt's own events, numbered out of the three nodes
     progress = [line for line in said if line.startswith("[")]
     assert len(progress) == 3

@@ -50,6 +50,7 @@
         comment on column audit.build_identity.landing_observations is
             '构建时 raw.observations 的行数。Values in raw.observations when the build ran.';
         comment on column audit.build_identity.failed_nodes is '出错或未通过的节点数。Nodes that errored or failed.';
+        {{ incremental_state_ddl() }}
         insert into audit.build_identity
         select
             '{{ invocation_id }}',
@@ -80,3 +81,28 @@
         {% do adapter.commit() %}
     {% endif %}
 {% endmacro %}
+
+
+{#- the incremental park-level models' own state (macros/incremental/reprocessed_quarters.sql): created here, before
+    any model runs, because two models' post-hooks creating it at once would conflict -#}
+{% macro incremental_state_ddl() -%}
+    create table if not exists audit.incremental_state (
+        model varchar not null,
+        invocation_id varchar not null,
+        landing_max_file_id integer,
+        reprocessed_from integer,
+        project_fingerprint varchar,
+        recorded_at timestamp not null
+    );
+    comment on table audit.incremental_state is
+        '增量模型状态：每个增量模型每次构建一行，记录其已处理到的入库文件编号与项目指纹。One row per incremental model and build: the landing it has processed.';
+    comment on column audit.incremental_state.model is '增量模型名称。The incremental model.';
+    comment on column audit.incremental_state.invocation_id is '构建标识（dbt 调用编号）。The build (dbt invocation id).';
+    comment on column audit.incremental_state.landing_max_file_id is
+        '此次构建后该模型已处理到的最大入库文件编号。Last file id of audit.ingest_log the model has processed.';
+    comment on column audit.incremental_state.reprocessed_from is
+        '此次重算的起始季度序号（年×4+季−1）；空值表示全部季度。Quarter index the build recomputed from; null: every quarter.';
+    comment on column audit.incremental_state.project_fingerprint is
+        '项目指纹（模型、宏、种子与版本）；变化时下次构建全量重建。Fingerprint of the project; a change means a full refresh.';
+    comment on column audit.incremental_state.recorded_at is '记录时间（UTC）。Recorded at, UTC.';
+{%- endmacro %}

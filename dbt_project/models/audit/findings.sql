@@ -3,22 +3,29 @@
     (seeds/audit_rules.csv): each rule type is judged in the stage where its inputs are known, so that nothing
     is judged on a value already held out: levels (R01 R02 R03 R09 R10), ratios (R04), then warnings on clean
     values and growth (R05 R06 R07 R08).
+    Incremental: the reprocessed quarters' findings replace theirs.
 #}
+{{ config(**incremental_by_quarter(quarter_index_of_label('quarter'))) }}
+{%- set since = reprocess_since() %}
+
 with level_findings as (
 
     select * from {{ ref('int_findings_on_levels') }}
+    where {{ reprocessed(quarter_index_of_label('quarter'), since) }}
 
 ),
 
 ratio_findings as (
 
     select * from {{ ref('int_findings_on_ratios') }}
+    where {{ reprocessed(quarter_index_of_label('quarter'), since) }}
 
 ),
 
 value_findings as (
 
     select * from {{ ref('int_findings_on_values') }}
+    where {{ reprocessed(quarter_index_of_label('quarter'), since) }}
 
 ),
 

@@ -1,14 +1,19 @@
 -- every vintage of every submitted value with what a person needs to find it again: the number and unit as
 -- submitted, the factor that turned it into the mart unit, and the file, sheet, row and landing time
+{{ config(**incremental_by_quarter(quarter_index_of_month('year', 'month'))) }}
+{%- set since = reprocess_since() %}
+
 with converted_observations as (
 
     select * from {{ ref('int_observations_converted') }}
+    where {{ reprocessed(quarter_index_of_month('year', 'month'), since) }}
 
 ),
 
 observations as (
 
     select * from {{ ref('stg_raw__observations') }}
+    where {{ reprocessed(quarter_index_of_month('period_year', 'period_month'), since) }}
 
 ),
 

@@ -1,9 +1,13 @@
 -- what each published park value is made of, down to the file and row: its own year-to-date figure, the
 -- previous quarter's figure that a flow's single quarter is differenced from, a ratio's numerator and
 -- denominator; each source is the vintage in use (audit.revisions, is_current)
+{{ config(**incremental_by_quarter(quarter_index_of_label('quarter'))) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_values as (
 
     select * from {{ ref('fct_park_quarter') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 
@@ -19,10 +23,13 @@ revisions as (
 
 ),
 
+-- a flow's single quarter reads the quarter before the reprocessed ones
 current_observations as (
 
     select * from revisions
-    where is_current
+    where
+        is_current
+        and {{ reprocessed(quarter_index_of_month('year', 'month'), since, looking_back=1) }}
 
 ),
 

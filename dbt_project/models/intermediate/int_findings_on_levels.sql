@@ -3,10 +3,15 @@
     above_ceiling (R09) and magnitude_jump (R10) first, then ytd_decrease (R01) and part_exceeds_whole (R02, R03)
     among the values those two left standing, so that one unit slip is one finding and not also a "fall" of the
     correct value after it. Every rule here is an error: a value found here is held out of everything derived.
+    Incremental: the reprocessed quarters are judged; R01 reads the quarter before them.
 #}
+{{ config(**incremental_by_quarter(quarter_index_of_label('quarter'))) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_levels as (
 
     select * from {{ ref('int_park_quarter_levels') }}
+    where {{ reprocessed('quarter_index', since, looking_back=1) }}
 
 ),
 
@@ -32,6 +37,7 @@ checked_values as (
     from park_quarter_levels
     inner join rules_by_indicator
         on park_quarter_levels.indicator_code = rules_by_indicator.indicator_code
+    where {{ reprocessed('park_quarter_levels.quarter_index', since) }}
 
 ),
 

@@ -1,7 +1,11 @@
 -- The audit rules judged on ratios computed from components that passed the level rules: ratio_above (R04).
+{{ config(**incremental_by_quarter(quarter_index_of_label('quarter'))) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_ratios as (
 
     select * from {{ ref('int_park_quarter_ratios') }}
+    where {{ reprocessed('quarter_index', since) }}
 
 ),
 

@@ -3,7 +3,11 @@
     yoy_above (R05) against the quarter's national like-for-like growth, quarter_outlier (R06) against the park's
     own history of single-quarter growth (rates derived from errors are null, so they never widen that history),
     flow_unchanged (R07) and missing_submission (R08).
+    Incremental: the reprocessed quarters are judged; R06 reads the whole history before them.
 #}
+{{ config(**incremental_by_quarter(quarter_index_of_label('quarter'))) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_values as (
 
     select * from {{ ref('int_park_quarter_values') }}
@@ -13,12 +17,14 @@ with park_quarter_values as (
 growth_panel as (
 
     select * from {{ ref('int_park_quarter_growth_panel') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 
 park_quarter_coverage as (
 
     select * from {{ ref('int_park_quarter_coverage') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 
@@ -74,7 +80,13 @@ checked_values as (
         on
             park_quarter_values.quarter = national_like_for_like_growth.quarter
             and park_quarter_values.indicator_code = national_like_for_like_growth.indicator_code
-    where park_quarter_values.is_usable
+    where
+        park_quarter_values.is_usable
+        -- the outlier rule's history reaches back before the reprocessed quarters
+        and (
+            rules_by_indicator.rule_type = 'quarter_outlier'
+            or {{ reprocessed('park_quarter_values.quarter_index', since) }}
+        )
 
 ),
 
@@ -136,7 +148,8 @@ quarter_outliers as (
         checked.value_q as value
     from quarter_histories as checked
     where
-        checked.yoy_q_pct is not null
+        {{ reprocessed('checked.quarter_index', since) }}
+        and checked.yoy_q_pct is not null
         and checked.history_n >= coalesce(checked.min_history, 4)
         -- growth rates of exact multiples carry floating noise: a spread below 1e-6 points is no spread
         and checked.history_sd > 1e-6

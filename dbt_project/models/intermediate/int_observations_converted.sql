@@ -1,6 +1,12 @@
+{{ config(**incremental_by_quarter(quarter_index_of_month('year', 'month'))) }}
+{%- set since = reprocess_since() %}
+
+-- incremental (macros/incremental/reprocessed_quarters.sql): every vintage of a value is in one quarter, so the
+-- reprocessed quarters need only their own observations
 with observations as (
 
     select * from {{ ref('stg_raw__observations') }}
+    where {{ reprocessed(quarter_index_of_month('period_year', 'period_month'), since) }}
 
 ),
 

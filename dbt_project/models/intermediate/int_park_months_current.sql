@@ -1,6 +1,10 @@
+{{ config(**incremental_by_quarter(quarter_index_of_month('year', 'month'))) }}
+{%- set since = reprocess_since() %}
+
 with converted_observations as (
 
     select * from {{ ref('int_observations_converted') }}
+    where {{ reprocessed(quarter_index_of_month('year', 'month'), since) }}
 
 ),
 

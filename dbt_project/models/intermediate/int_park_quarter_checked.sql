@@ -1,15 +1,20 @@
 -- Park values with their audit status: error (own error finding: held out), derived_from_error (the value is
 -- sound but something published beside it would have used a held-out value, so that part is null), warning
 -- (kept, needs the park's explanation), ok. Park-level findings (no indicator) judge no single value.
+{{ config(**incremental_by_quarter('quarter_index')) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_values as (
 
     select * from {{ ref('int_park_quarter_values') }}
+    where {{ reprocessed('quarter_index', since) }}
 
 ),
 
 value_findings as (
 
     select * from {{ ref('int_findings_on_values') }}
+    where {{ reprocessed(quarter_index_of_label('quarter'), since) }}
 
 ),
 

@@ -1,9 +1,13 @@
 -- The usable park values (no error, a value) with last year's usable value beside them: the panel every national,
 -- regional and provincial aggregate sums. Like-for-like (可比口径) means a usable value in both periods, for the
 -- year-to-date and, separately, for the single quarter.
+{{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_values as (
 
     select * from {{ ref('int_park_quarter_values') }}
+    where {{ reprocessed('quarter_index', since, looking_back=4) }}
 
 ),
 
@@ -52,6 +56,7 @@ final as (
             this_year.park_id = last_year.park_id
             and this_year.indicator_code = last_year.indicator_code
             and this_year.quarter_index - 4 = last_year.quarter_index
+    where {{ reprocessed('this_year.quarter_index', since) }}
 
 )
 

@@ -6,10 +6,16 @@
       jumps 1000-fold, or lies above the indicator's ceiling, does not become the next value's reference, so one
       unit slip flags itself and not the correct value after it. The series is walked in period order by a
       recursive CTE, because whether a value is a reference depends on the verdict on the one before it.
+    Incremental (macros/incremental/reprocessed_quarters.sql): the walk starts again at the reprocessed quarter
+    from the reference in force after this table's last row before it; the previous quarter is read for R01.
 #}
+{{ config(**incremental_by_quarter('quarter_index')) }}
+{%- set since = reprocess_since() %}
+
 with recursive park_months as (
 
     select * from {{ ref('int_park_months_current') }}
+    where {{ reprocessed(quarter_index_of_month('year', 'month'), since, looking_back=1) }}
 
 ),
 
@@ -52,12 +58,35 @@ series as (
 
     select
         *,
-        {{ quarter_index('year', 'quarter_num') }} as quarter_index,
         coalesce(abs(value_ytd) > plausibility_ceiling, false) as is_above_ceiling,
         row_number() over (partition by park_id, indicator_code order by year, quarter_num) as series_position
-    from quarter_ends
+    from (
+        select
+            *,
+            {{ quarter_index('year', 'quarter_num') }} as quarter_index
+        from quarter_ends
+    ) as indexed
+    where {{ reprocessed('quarter_index', since) }}
 
 ),
+
+{%- if since is not none %}
+
+-- where the walk stands before the reprocessed quarters (an incremental build): after a value that was itself no
+-- reference (a jump, or above the ceiling) the reference before it stays in force
+references_already_walked as (
+
+    select
+        park_id,
+        indicator_code,
+        case when is_magnitude_jump or is_above_ceiling then reference_value else value_ytd end as reference_value,
+        case when is_magnitude_jump or is_above_ceiling then reference_quarter else quarter end as reference_quarter
+    from {{ this }}
+    where quarter_index < {{ since }}
+    qualify row_number() over (partition by park_id, indicator_code order by quarter_index desc) = 1
+
+),
+{%- endif %}
 
 jump_factor as (
 
@@ -70,6 +99,7 @@ magnitude_walk (
     park_id, indicator_code, series_position, is_magnitude_jump, reference_value, reference_quarter
 ) as (
 
+    -- a series that starts here is judged against nothing; one walked before goes on from its reference (step 0)
     select
         series.park_id,
         series.indicator_code,
@@ -78,7 +108,28 @@ magnitude_walk (
         case when not series.is_above_ceiling then series.value_ytd end as reference_value,
         case when not series.is_above_ceiling then series.quarter end as reference_quarter
     from series
-    where series.series_position = 1
+    where
+        series.series_position = 1
+    {% if since is not none -%}
+        and not exists (
+            select 1
+            from references_already_walked
+            where
+                references_already_walked.park_id = series.park_id
+                and references_already_walked.indicator_code = series.indicator_code
+        )
+
+    union all
+
+    select
+        references_already_walked.park_id,
+        references_already_walked.indicator_code,
+        0 as series_position,
+        false as is_magnitude_jump,
+        references_already_walked.reference_value,
+        references_already_walked.reference_quarter
+    from references_already_walked
+    {%- endif %}
 
     union all
 
@@ -174,7 +225,7 @@ final as (
             series.park_id = references_before.park_id
             and series.indicator_code = references_before.indicator_code
             and series.series_position = references_before.series_position
-    left join series as previous_quarter
+    left join quarter_ends as previous_quarter
         on
             series.park_id = previous_quarter.park_id
             and series.indicator_code = previous_quarter.indicator_code

@@ -1,8 +1,12 @@
 -- The submitted levels with the verdict of the level rules: a value with an error finding is held out of
 -- everything derived from it (single quarters, ratios, growth, the history of statistical rules).
+{{ config(**incremental_by_quarter('quarter_index')) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_levels as (
 
     select * from {{ ref('int_park_quarter_levels') }}
+    where {{ reprocessed('quarter_index', since) }}
 
 ),
 

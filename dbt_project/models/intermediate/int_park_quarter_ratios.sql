@@ -1,9 +1,13 @@
 -- A ratio is computed from its own park's components of the same quarter (flows on their year-to-date).
 -- Without a positive denominator there is no ratio. When a component is held out as an error the ratio is not
 -- computed: it stays as a row with no value, marked as derived from an error, so that readers see why it is missing.
+{{ config(**incremental_by_quarter('quarter_index')) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_levels as (
 
     select * from {{ ref('int_park_quarter_levels_checked') }}
+    where {{ reprocessed('quarter_index', since) }}
 
 ),
 

@@ -1,8 +1,12 @@
 -- Comparable-price growth as a park reported it (可比价增速), beside the indicator it is the growth of. It is kept
 -- apart from the nominal growth computed here and never aggregated: growth rates do not add up across parks.
+{{ config(**incremental_by_quarter(quarter_index_of_label('quarter'))) }}
+{%- set since = reprocess_since() %}
+
 with park_months as (
 
     select * from {{ ref('int_park_months_current') }}
+    where {{ reprocessed(quarter_index_of_month('year', 'month'), since) }}
 
 ),
 

@@ -3,16 +3,23 @@
     year (as the current value and as the base), the change of a ratio in percentage points and, for 2021, the
     two-year average growth against 2019. A value held out as an error (level or ratio rules) is never arithmetic:
     whatever would use it is null, and the row says so (is_derived_from_error, held_out_note).
+    Incremental: the reprocessed quarters are derived, reading back as far as their bases (nine quarters: the
+    previous quarter of two years ago's base).
 #}
+{{ config(**incremental_by_quarter('quarter_index')) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_levels as (
 
     select * from {{ ref('int_park_quarter_levels_checked') }}
+    where {{ reprocessed('quarter_index', since, looking_back=9) }}
 
 ),
 
 park_quarter_ratios as (
 
     select * from {{ ref('int_park_quarter_ratios') }}
+    where {{ reprocessed('quarter_index', since, looking_back=9) }}
 
 ),
 
@@ -134,6 +141,7 @@ with_bases as (
             and this_year.indicator_code = two_years_ago.indicator_code
             and this_year.quarter_index - 8 = two_years_ago.quarter_index
             and this_year.year = 2021
+    where {{ reprocessed('this_year.quarter_index', since) }}
 
 ),
 

@@ -1,8 +1,14 @@
 -- the numerator and denominator behind every published park ratio, so that a ratio is aggregated as
 -- Σ numerator / Σ denominator over the parks that have both (the semantic layer's ratio metrics read this)
+-- incremental (macros/incremental/reprocessed_quarters.sql): each quarter stands alone, the reprocessed ones
+-- replace theirs
+{{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_values as (
 
     select * from {{ ref('fct_park_quarter') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 

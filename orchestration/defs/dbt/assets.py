@@ -9,7 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from nhtz import dbt_runner
-from nhtz.build import record_build, require_landed_values
+from nhtz.build import plan_build, record_build, require_landed_values
 from orchestration.defs.dbt.resources import dbt_on_workspace, nhtz_dbt_project
 from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
 from orchestration.defs.partitions import quarterly_partitions
@@ -61,9 +61,12 @@ def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz
     # Artifacts per home, in one folder: runs are one at a time (dagster.yaml), and dbt's partial parse state
     # carries over from run to run. The results of an earlier run must not be read as this one's.
     workspace.forget_results(workspace.dagster_target_dir)
+    # the same plan as `nhtz build`: incremental park-level models, or a full refresh and why
+    plan = plan_build(home)
+    context.log.info(f"full refresh: {plan.why_full_refresh}" if plan.full_refresh else "incremental build")
     started = time.perf_counter()
     invocation = dbt_on_workspace(dbt, workspace).cli(
-        [*dbt_runner.BUILD_COMMAND, *workspace.subprocess_flags()],
+        [*plan.cli_arguments(), *workspace.subprocess_flags()],
         context=context,
         target_path=workspace.dagster_target_dir,
     )
@@ -73,6 +76,7 @@ def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz
         # the publication gate reads this record: a failed build must never look like the last good one
         run_results = dbt_runner.read_run_results(workspace.dagster_target_dir)
         record_build(home, run_results, time.perf_counter() - started, error=dbt_failure_line(error, run_results),
-                     via="dagster")
+                     full_refresh=plan.full_refresh, via="dagster")
         raise
-    record_build(home, invocation.get_artifact("run_results.json"), time.perf_counter() - started, via="dagster")
+    record_build(home, invocation.get_artifact("run_results.json"), time.perf_counter() - started,
+                 full_refresh=plan.full_refresh, via="dagster")

@@ -1,6 +1,12 @@
+-- incremental (macros/incremental/reprocessed_quarters.sql): each quarter stands alone, the reprocessed ones
+-- replace theirs
+{{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
+{%- set since = reprocess_since() %}
+
 with fct_park_quarter as (
 
     select * from {{ ref('fct_park_quarter') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 

@@ -1,12 +1,18 @@
+-- incremental (macros/incremental/reprocessed_quarters.sql): the reprocessed quarters' rows replace theirs
+{{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
+{%- set since = reprocess_since() %}
+
 with checked_values as (
 
     select * from {{ ref('int_park_quarter_checked') }}
+    where {{ reprocessed('quarter_index', since) }}
 
 ),
 
 reported_growth as (
 
     select * from {{ ref('int_park_quarter_reported_growth') }}
+    where {{ reprocessed(quarter_index_of_label('quarter'), since) }}
 
 ),
 

@@ -1,6 +1,11 @@
+-- incremental (macros/incremental/reprocessed_quarters.sql): the reprocessed quarters' months, beside last year's
+{{ config(**incremental_by_quarter(quarter_index_of_month('year', 'month'))) }}
+{%- set since = reprocess_since() %}
+
 with park_months as (
 
     select * from {{ ref('int_park_months_current') }}
+    where {{ reprocessed(quarter_index_of_month('year', 'month'), since, looking_back=4) }}
 
 ),
 
@@ -26,6 +31,7 @@ final as (
             and this_year.indicator_code = last_year.indicator_code
             and this_year.month = last_year.month
             and this_year.year = last_year.year + 1
+    where {{ reprocessed(quarter_index_of_month('this_year.year', 'this_year.month'), since) }}
 
 )
 

@@ -1,0 +1,147 @@
+"""Incremental park-level models (docs/incremental.md): a build after a landing recomputes only from the earliest
+quarter the landing touched, and what it leaves is exactly what a full refresh of the same landing makes.
+
+The hand fixture (tests/marts_fixture.py), already built, then three builds in the same home:
+1. nothing new landed: nothing is recomputed and nothing is lost;
+2. a new quarter, 2024Q1: A gdp 12 (2023Q1 was 11: +9.0909 %), B gdp 23 (2023Q1 21: +9.5238 %), and A's
+   employees 11 000 000 where 2023Q4 had 11 000, a thousandfold slip: R10 must judge it against 2023Q4, a
+   reference the magnitude walk carries over from the rows built before;
+3. a revision of an old quarter: A revenue 2022Q3 150 -> 160 亿元. Its single quarter becomes 160 - 100 = 60 and
+   2022Q4's 200 - 160 = 40; 2023Q3's growth 165 / 160 - 1 = +3.125 % and single-quarter growth
+   (165 - 110) / 60 - 1 = -8.3333 %. One model is made to have missed the builds before (its state rows are
+   gone, as after a failure): it recomputes every quarter while the others go on from 2022Q3.
+Then a copy of the home is rebuilt with --full-refresh and every table of the two is compared.
+"""
+
+import duckdb
+import pytest
+from marts_fixture import PARKS, add_observations
+from serving_fixture import copy_home
+
+from nhtz.build import build, plan_build, why_full_refresh
+from nhtz.db import connect
+from nhtz.home import Home
+
+# Tables the builds write that are about the build, not the data
+BUILD_BOOKKEEPING = {"build_identity", "incremental_state", "ingest_log", "quarantine", "gate_results"}
+
+
+@pytest.fixture(scope="module")
+def builds(built_fixture_home, tmp_path_factory):
+    home = copy_home(built_fixture_home, tmp_path_factory.mktemp("incremental") / "home")
+    said = {"nothing new": build(home).reprocessed}
+    with connect(home.working_db, read_only=True) as con:
+        said["rows after nothing new"] = con.execute("select count(*) from marts.fct_park_quarter").fetchone()[0]
+
+    add_observations(home, [
+        ("A", 2024, 3, "gdp", 12, "亿元"),
+        ("B", 2024, 3, "gdp", 23, "亿元"),
+        ("A", 2024, 3, "employees", 11_000_000, "人"),
+    ])
+    said["new quarter"] = build(home).reprocessed
+
+    add_observations(home, [("A", 2022, 9, "revenue", 160, "亿元")])
+    with connect(home.working_db) as con:
+        con.execute("delete from audit.incremental_state where model = 'int_park_quarter_values'")
+    said["revision"] = build(home).reprocessed
+
+    full = copy_home(home, tmp_path_factory.mktemp("full_refresh") / "home")
+    build(full, full_refresh=True)
+    return home, full, said
+
+
+def value(home: Home, park: str, quarter: str, indicator: str, column: str):
+    with connect(home.working_db, read_only=True) as con:
+        rows = con.execute(
+            f"select {column} from marts.fct_park_quarter where park_id = ? and quarter = ? and indicator_code = ?",
+            [PARKS[park], quarter, indicator],
+        ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def test_a_build_with_nothing_new_recomputes_nothing_and_keeps_every_row(builds, built_fixture_home):
+    _, _, said = builds
+    assert said["nothing new"] == "nothing landed since the last build, no quarter recomputed"
+    with connect(built_fixture_home.working_db, read_only=True) as con:
+        assert said["rows after nothing new"] == con.execute("select count(*) from marts.fct_park_quarter").fetchone()[0]
+
+
+def test_a_new_quarter_is_recomputed_alone_and_judged_against_the_carried_reference(builds):
+    home, _, said = builds
+    assert said["new quarter"] == "recomputed from 2024Q1 on (what landed since the last build)"
+    assert value(home, "A", "2024Q1", "gdp", "value_q") == pytest.approx(12)
+    assert value(home, "A", "2024Q1", "gdp", "yoy_ytd_pct") == pytest.approx(100 * (12 / 11 - 1))
+    assert value(home, "B", "2024Q1", "gdp", "yoy_ytd_pct") == pytest.approx(100 * (23 / 21 - 1))
+    with connect(home.working_db, read_only=True) as con:
+        slip = con.execute(
+            "select rule_id, severity, message from audit.findings "
+            "where park_id = ? and quarter = '2024Q1' and indicator_code = 'employees'",
+            [PARKS["A"]],
+        ).fetchall()
+    assert [(rule, severity) for rule, severity, _ in slip] == [("R10", "error")]
+    assert "2023Q4" in slip[0][2]
+    assert value(home, "A", "2024Q1", "employees", "quality_status") == "error"
+
+
+def test_a_revision_of_an_old_quarter_reaches_every_later_quarter(builds):
+    home, _, said = builds
+    # int_park_quarter_values lost its state: it recomputed every quarter, the others from 2022Q3
+    assert said["revision"] == "recomputed from 2022Q3 on (what landed since the last build); 1 model every quarter"
+    assert value(home, "A", "2022Q3", "revenue", "value_ytd") == pytest.approx(160)
+    assert value(home, "A", "2022Q3", "revenue", "revision_count") == 1
+    assert value(home, "A", "2022Q3", "revenue", "value_q") == pytest.approx(60)
+    assert value(home, "A", "2022Q4", "revenue", "value_q") == pytest.approx(40)
+    assert value(home, "A", "2023Q3", "revenue", "yoy_ytd_pct") == pytest.approx(3.125)
+    assert value(home, "A", "2023Q3", "revenue", "yoy_q_pct") == pytest.approx(100 * (55 / 60 - 1))
+
+
+def test_incremental_builds_leave_what_a_full_refresh_makes(builds):
+    home, full, _ = builds
+    con = duckdb.connect()
+    con.execute(f"attach '{home.working_db}' as incremental (read_only)")
+    con.execute(f"attach '{full.working_db}' as full_refresh (read_only)")
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = 'full_refresh' "
+        "and schema_name in ('intermediate', 'marts', 'audit') order by all"
+    ).fetchall()
+    compared = {}
+    for schema, table in tables:
+        if table in BUILD_BOOKKEEPING:
+            continue
+        columns = con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where database_name = 'full_refresh' and schema_name = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+        # sums of the same values in another order differ in the last bits: 9 significant digits are compared
+        select = ", ".join(
+            f"case when {name} = 0 or {name} is null or isnan({name}) or isinf({name}) then {name} "
+            f"else round({name}, 8 - cast(floor(log10(abs({name}))) as integer)) end"
+            if kind == "DOUBLE" else name
+            for name, kind in columns
+        )
+        differing = con.execute(
+            f"select count(*) from ((select {select} from incremental.{schema}.{table} "
+            f"except all select {select} from full_refresh.{schema}.{table}) union all "
+            f"(select {select} from full_refresh.{schema}.{table} "
+            f"except all select {select} from incremental.{schema}.{table}))"
+        ).fetchone()[0]
+        rows = con.execute(f"select count(*) from full_refresh.{schema}.{table}").fetchone()[0]
+        compared[f"{schema}.{table}"] = (rows, differing)
+    assert {name: differing for name, (_, differing) in compared.items() if differing} == {}
+    # the comparison covered the park-level chain, with the new quarter and the revision in it
+    assert compared["marts.fct_park_quarter"][0] > 0 and compared["audit.findings"][0] > 0
+    assert len(compared) >= 25
+
+
+def test_a_changed_project_or_a_first_build_is_a_full_refresh(builds, tmp_path):
+    home, _, _ = builds
+    assert plan_build(home).full_refresh is False
+    assert why_full_refresh(home, "another fingerprint") == (
+        "the project (models, macros, seeds or dbt versions) changed since the last build"
+    )
+    assert plan_build(home, full_refresh=True).why_full_refresh == "asked for"
+    fresh = Home(tmp_path / "fresh").ensure()
+    with connect(fresh.working_db):
+        pass
+    assert why_full_refresh(fresh, "any") == "first build"
