@@ -9,12 +9,14 @@
     - yoy_q_pct and yoy_q_pct_lfl: the same two ways on single quarters (n_parks_q_lfl parks with one in both years);
     - yoy_ytd_pp: a ratio's change in percentage points; two_year_avg_growth_pct: 2021's two-year average growth.
 #}
-{% macro aggregate_park_quarters(group_columns=[]) -%}
+{% macro aggregate_park_quarters(group_columns=[], since=none) -%}
+{#- since: the reprocessed quarter index of an incremental build (macros/incremental/reprocessed_quarters.sql) -#}
 {%- set group_list = group_columns | join(', ') ~ (', ' if group_columns else '') -%}
 
 with growth_panel as (
 
     select * from {{ ref('int_park_quarter_growth_panel') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since, looking_back=4) }}
 
 ),
 
@@ -103,6 +105,7 @@ aggregated as (
             this_year.indicator_code = last_year.indicator_code
             and this_year.quarter_num = last_year.quarter_num
             and this_year.year = last_year.year + 1
+    where {{ reprocessed(quarter_index('this_year.year', 'this_year.quarter_num'), since) }}
 
 )
 {%- endmacro %}

@@ -1,8 +1,13 @@
 -- The like-for-like pairs come from the same panel as national yoy_ytd_pct_lfl (int_park_quarter_growth_panel):
 -- paired once there, the contributions add up to that growth by construction.
+-- Incremental (macros/incremental/reprocessed_quarters.sql): each quarter stands alone.
+{{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
+{%- set since = reprocess_since() %}
+
 with growth_panel as (
 
     select * from {{ ref('int_park_quarter_growth_panel') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 

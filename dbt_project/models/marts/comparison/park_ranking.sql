@@ -1,6 +1,12 @@
+-- incremental (macros/incremental/reprocessed_quarters.sql): the reprocessed quarters are ranked, the four
+-- quarters before them too, for the rank changes
+{{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
+{%- set since = reprocess_since() %}
+
 with fct_park_quarter as (
 
     select * from {{ ref('fct_park_quarter') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since, looking_back=4) }}
 
 ),
 
@@ -117,6 +123,7 @@ final as (
             ranked.park_key = same_quarter_last_year.park_key
             and ranked.indicator_key = same_quarter_last_year.indicator_key
             and ranked.quarter_index - 4 = same_quarter_last_year.quarter_index
+    where {{ reprocessed('ranked.quarter_index', since) }}
 
 )
 
