@@ -42,17 +42,17 @@ all_findings as (
 final as (
 
     select
-        park_id,
-        quarter,
-        indicator_code,
-        rule_id,
-        severity,
-        message,
-        value,
+        park_id::{{ string_type() }} as park_id,
+        quarter::{{ string_type() }} as quarter,
+        indicator_code::{{ string_type() }} as indicator_code,
+        rule_id::{{ string_type() }} as rule_id,
+        severity::{{ string_type() }} as severity,
+        message::{{ string_type() }} as message,
+        value::double as value,
         {{ quarter_end(
             "cast(substr(quarter, 1, 4) as integer)",
             "cast(substr(quarter, 6, 1) as integer)"
-        ) }} as quarter_end
+        ) }}::date as quarter_end
     from all_findings
 
 )

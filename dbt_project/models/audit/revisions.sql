@@ -27,22 +27,22 @@ unit_conversions as (
 final as (
 
     select
-        converted_observations.park_id,
-        converted_observations.period,
-        converted_observations.indicator_code,
-        converted_observations.value,
-        converted_observations.vintage,
-        converted_observations.file_name,
-        converted_observations.is_current,
-        converted_observations.year,
-        converted_observations.month,
-        converted_observations.unit,
-        converted_observations.submitted_value,
-        converted_observations.submitted_unit,
-        unit_conversions.factor as conversion_factor,
-        observations.sheet,
-        converted_observations.row_number,
-        observations.landed_at
+        converted_observations.park_id::{{ string_type() }} as park_id,
+        converted_observations.period::{{ string_type() }} as period,
+        converted_observations.indicator_code::{{ string_type() }} as indicator_code,
+        converted_observations.value::double as value,
+        converted_observations.vintage::integer as vintage,
+        converted_observations.file_name::{{ string_type() }} as file_name,
+        converted_observations.is_current::boolean as is_current,
+        converted_observations.year::integer as year,
+        converted_observations.month::integer as month,
+        converted_observations.unit::{{ string_type() }} as unit,
+        converted_observations.submitted_value::double as submitted_value,
+        converted_observations.submitted_unit::{{ string_type() }} as submitted_unit,
+        unit_conversions.factor::double as conversion_factor,
+        observations.sheet::{{ string_type() }} as sheet,
+        converted_observations.row_number::integer as row_number,
+        observations.landed_at::timestamp as landed_at
     from converted_observations
     inner join observations
         on

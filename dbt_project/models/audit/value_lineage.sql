@@ -109,22 +109,22 @@ sources as (
 final as (
 
     select
-        sources.park_id,
-        sources.quarter,
-        sources.indicator_code,
-        sources.source_role,
-        sources.source_indicator_code,
-        {{ quarter_label('sources.source_year', 'sources.source_quarter_num') }} as source_quarter,
-        current_observations.value,
-        current_observations.unit,
-        current_observations.submitted_value,
-        current_observations.submitted_unit,
-        current_observations.conversion_factor,
-        current_observations.vintage,
-        current_observations.file_name,
-        current_observations.sheet,
-        current_observations.row_number,
-        current_observations.landed_at
+        sources.park_id::{{ string_type() }} as park_id,
+        sources.quarter::{{ string_type() }} as quarter,
+        sources.indicator_code::{{ string_type() }} as indicator_code,
+        sources.source_role::{{ string_type() }} as source_role,
+        sources.source_indicator_code::{{ string_type() }} as source_indicator_code,
+        {{ quarter_label('sources.source_year', 'sources.source_quarter_num') }}::{{ string_type() }} as source_quarter,
+        current_observations.value::double as value,
+        current_observations.unit::{{ string_type() }} as unit,
+        current_observations.submitted_value::double as submitted_value,
+        current_observations.submitted_unit::{{ string_type() }} as submitted_unit,
+        current_observations.conversion_factor::double as conversion_factor,
+        current_observations.vintage::integer as vintage,
+        current_observations.file_name::{{ string_type() }} as file_name,
+        current_observations.sheet::{{ string_type() }} as sheet,
+        current_observations.row_number::integer as row_number,
+        current_observations.landed_at::timestamp as landed_at
     from sources
     left join current_observations
         on
