@@ -39,3 +39,21 @@
             )
     where audit_rules.rule_type in ('{{ rule_types | join("', '") }}')
 {%- endmacro %}
+
+
+{#
+    What a value judged by a rule carries of the rule, beside its own columns (from `audit_rules_by_indicator`,
+    joined on the indicator): one list for the three findings models (levels, ratios, derived values).
+#}
+{% macro rule_columns(rules='rules_by_indicator') -%}
+    {{ rules }}.rule_id,
+    {{ rules }}.severity,
+    {{ rules }}.rule_type,
+    {{ rules }}.name_zh,
+    {{ rules }}.unit,
+    {{ rules }}.related_indicator_code,
+    {{ rules }}.threshold,
+    {{ rules }}.tolerance,
+    {{ rules }}.min_history,
+    {{ rules }}.message_zh
+{%- endmacro %}

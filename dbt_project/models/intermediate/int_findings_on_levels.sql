@@ -25,15 +25,7 @@ checked_values as (
 
     select
         park_quarter_levels.*,
-        rules_by_indicator.rule_id,
-        rules_by_indicator.severity,
-        rules_by_indicator.rule_type,
-        rules_by_indicator.name_zh,
-        rules_by_indicator.unit,
-        rules_by_indicator.related_indicator_code,
-        rules_by_indicator.threshold,
-        rules_by_indicator.tolerance,
-        rules_by_indicator.message_zh
+        {{ rule_columns() }}
     from park_quarter_levels
     inner join rules_by_indicator
         on park_quarter_levels.indicator_code = rules_by_indicator.indicator_code

@@ -15,6 +15,17 @@ rules_by_indicator as (
 
 ),
 
+checked_values as (
+
+    select
+        park_quarter_ratios.*,
+        {{ rule_columns() }}
+    from park_quarter_ratios
+    inner join rules_by_indicator
+        on park_quarter_ratios.indicator_code = rules_by_indicator.indicator_code
+
+),
+
 final as (
 
     select
@@ -25,20 +36,7 @@ final as (
         checked.severity,
         {{ fill_message('checked.message_zh', common_message_fillings()) }} as message,
         checked.value_ytd as value
-    from (
-        select
-            park_quarter_ratios.*,
-            rules_by_indicator.rule_id,
-            rules_by_indicator.severity,
-            rules_by_indicator.name_zh,
-            rules_by_indicator.unit,
-            rules_by_indicator.threshold,
-            rules_by_indicator.tolerance,
-            rules_by_indicator.message_zh
-        from park_quarter_ratios
-        inner join rules_by_indicator
-            on park_quarter_ratios.indicator_code = rules_by_indicator.indicator_code
-    ) as checked
+    from checked_values as checked
     where checked.value_ytd > checked.threshold + checked.tolerance * abs(checked.threshold)
 
 )

@@ -64,15 +64,7 @@ checked_values as (
     select
         park_quarter_values.*,
         national_like_for_like_growth.yoy_ytd_pct_lfl as national_yoy_ytd_pct_lfl,
-        rules_by_indicator.rule_id,
-        rules_by_indicator.severity,
-        rules_by_indicator.rule_type,
-        rules_by_indicator.name_zh,
-        rules_by_indicator.unit,
-        rules_by_indicator.threshold,
-        rules_by_indicator.tolerance,
-        rules_by_indicator.min_history,
-        rules_by_indicator.message_zh
+        {{ rule_columns() }}
     from park_quarter_values
     inner join rules_by_indicator
         on park_quarter_values.indicator_code = rules_by_indicator.indicator_code
