@@ -32,9 +32,7 @@ def _models_in_order(manifest: dict) -> list[dict]:
 
 def direct_sql_floor(results: Results, home: Home, workdir: Path, repeats: int, say) -> None:
     """Run each model's compiled select as `create or replace table/view` on a copy of the built database."""
-    from nhtz.dbt_runner import home_workspace
-
-    target = home_workspace(home).target_dir
+    target = full_build_target(home)
     manifest = json.loads((target / "manifest.json").read_text())
     models = _models_in_order(manifest)
     for i in range(repeats):
@@ -59,11 +57,22 @@ def direct_sql_floor(results: Results, home: Home, workdir: Path, repeats: int, 
         copy.unlink()
 
 
-def compiled_selects(home: Home, names: tuple[str, ...]) -> dict[str, str]:
-    """The compiled select of each named model in the last build, in the order given."""
+def full_build_target(home: Home) -> Path:
+    """The dbt target folder of the home's last build, which must have been a full one: an incremental build's
+    compiled SQL covers only the quarters it reprocessed (docs/incremental.md), not the whole warehouse."""
+    from nhtz import state
     from nhtz.dbt_runner import home_workspace
+    from nhtz.state import BuildRecord
 
-    target = home_workspace(home).target_dir
+    record = state.last(home, BuildRecord)
+    if record is None or not record.full_refresh:
+        raise SystemExit(f"the last build of {home.root} was incremental: run nhtz build --full-refresh there first")
+    return home_workspace(home).target_dir
+
+
+def compiled_selects(home: Home, names: tuple[str, ...]) -> dict[str, str]:
+    """The compiled select of each named model in the last (full) build, in the order given."""
+    target = full_build_target(home)
     manifest = json.loads((target / "manifest.json").read_text())
     nodes = {node["name"]: node for node in _models_in_order(manifest)}
     return {
