@@ -137,7 +137,8 @@ def published_home(checked_home) -> Home:
 @pytest.fixture(scope="session")
 def extended_fixture_home(tmp_path_factory) -> Home:
     """One build for two modules (test_audit_rules, test_marts_comparison): their values touch different parks,
-    indicators and quarters, so every number either module works out by hand holds on the other's values too."""
+    indicators and quarters, so every number either module works out by hand holds on the other's values too.
+    test_publish's readers test publishes a checked copy as a second version with more rows than the fixture's."""
 
     def extended(folder: Path) -> Home:
         home = make_fixture_home(folder)
