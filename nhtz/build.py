@@ -62,12 +62,18 @@ class BuildPlan:
             return [*dbt_runner.BUILD_COMMAND, "--full-refresh"]
         return [*dbt_runner.BUILD_COMMAND, "--select", LANDED_DATA_AND_DOWNSTREAM]
 
-    def cli_arguments(self) -> list[str]:
-        """For Dagster's dbt subprocess, with the vars: Dagster selects the models itself (the assets asked for)."""
+    def cli_arguments(self, subset: bool = False) -> list[str]:
+        """For Dagster's dbt subprocess, with the vars: Dagster selects the models itself (the assets asked for).
+        A subset is no baseline for the next incremental build (a model built without the models before it would
+        mark landed data as processed that they never gave it): without the fingerprint its models' state rows
+        make the next build a full refresh."""
+        vars = {k: v for k, v in self.vars.items() if not (subset and k == FINGERPRINT_VAR)}
         return [*dbt_runner.BUILD_COMMAND, *(["--full-refresh"] if self.full_refresh else []), "--vars",
-                json.dumps(self.vars)]
+                json.dumps(vars)]
 
 
+# the dbt var the incremental models record (macros/incremental/reprocessed_quarters.sql)
+FINGERPRINT_VAR = "project_fingerprint"
 # every model, test and snapshot downstream of the dbt sources that ingestion writes (raw.observations, the ingest log)
 LANDED_DATA_AND_DOWNSTREAM = "source:raw+ source:landing_audit+"
 
@@ -76,7 +82,7 @@ def plan_build(home: Home, full_refresh: bool = False, vars: dict | None = None)
     # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
     fingerprint = dbt_runner.project_fingerprint(dbt_runner.home_workspace(home).project_dir, vars=vars)
     why = "asked for" if full_refresh else why_full_refresh(home, fingerprint)
-    return BuildPlan(vars={**(vars or {}), "project_fingerprint": fingerprint}, full_refresh=why is not None,
+    return BuildPlan(vars={**(vars or {}), FINGERPRINT_VAR: fingerprint}, full_refresh=why is not None,
                      why_full_refresh=why)
 
 
@@ -92,6 +98,8 @@ def why_full_refresh(home: Home, fingerprint: str) -> str | None:
         ).fetchall()
     if not latest:
         return "first build"
+    if any(row[0] is None for row in latest):
+        return "some models were built on their own since the last build (a Dagster subset, or dbt by hand)"
     if any(row[0] != fingerprint for row in latest):
         return "the project (models, macros, seeds or dbt versions) changed since the last build"
     return None

@@ -134,13 +134,22 @@ def test_incremental_builds_leave_what_a_full_refresh_makes(builds):
     assert len(compared) >= 25
 
 
-def test_a_changed_project_or_a_first_build_is_a_full_refresh(builds, tmp_path):
-    home, _, _ = builds
-    assert plan_build(home).full_refresh is False
+def test_a_changed_project_a_partial_build_or_a_first_build_is_a_full_refresh(builds, tmp_path):
+    home, full, _ = builds
+    plan = plan_build(home)
+    assert plan.full_refresh is False
     assert why_full_refresh(home, "another fingerprint") == (
         "the project (models, macros, seeds or dbt versions) changed since the last build"
     )
     assert plan_build(home, full_refresh=True).why_full_refresh == "asked for"
+    # Dagster running some of the dbt assets passes no fingerprint: their state rows then ask for a full refresh
+    assert '"project_fingerprint"' in plan.cli_arguments()[-1]
+    assert '"project_fingerprint"' not in plan.cli_arguments(subset=True)[-1]
+    with connect(full.working_db) as con:
+        con.execute(
+            "insert into audit.incremental_state select 'fct_park_quarter', 'a subset', 99, null, null, now()"
+        )
+    assert why_full_refresh(full, plan.vars["project_fingerprint"]).startswith("some models were built on their own")
     fresh = Home(tmp_path / "fresh").ensure()
     with connect(fresh.working_db):
         pass

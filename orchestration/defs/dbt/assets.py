@@ -66,7 +66,7 @@ def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz
     context.log.info(f"full refresh: {plan.why_full_refresh}" if plan.full_refresh else "incremental build")
     started = time.perf_counter()
     invocation = dbt_on_workspace(dbt, workspace).cli(
-        [*plan.cli_arguments(), *workspace.subprocess_flags()],
+        [*plan.cli_arguments(subset=context.is_subset), *workspace.subprocess_flags()],
         context=context,
         target_path=workspace.dagster_target_dir,
     )
