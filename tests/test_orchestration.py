@@ -20,6 +20,7 @@ import dagster as dg
 import duckdb
 import pytest
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
+from serving_fixture import copy_home
 
 from nhtz import state
 from nhtz.errors import NhtzError
@@ -663,6 +664,23 @@ def test_the_runs_own_records_are_not_reported_again(quarterly_run):
     assert result.skip_message == "ingest, build, check, publish left to the Dagster runs that wrote them"
     # one publication per quarter of the range, by the run; none added by the sensor
     assert len(instance.fetch_materializations(dg.AssetKey("serving_copy"), limit=10).records) == served == 2
+
+
+@pytest.mark.slow
+def test_the_gate_measures_coverage_for_the_quarter_of_the_run(quarterly_run, tmp_path):
+    # the run's last quarter is 2024Q4; a run of the 2024Q3 partition is gated on 2024Q3, as `nhtz run 2024Q3` is
+    home = copy_home(quarterly_run[0], tmp_path / "home")
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources={**defs.resources, "nhtz_home": NhtzHomeResource(home=str(home.root))},
+        partition_key="2024-07-01",
+        # the gate with what it guards (a check alone is not a partitioned selection); the copy may be republished
+        selection=dg.AssetSelection.checks(publication_gate) | dg.AssetSelection.assets("serving_copy"),
+        raise_on_error=False,
+    )
+    gate = [e for e in result.get_asset_check_evaluations() if e.check_name == "publication_gate"]
+    assert gate[0].metadata["coverage_quarter"].value == "2024Q3"
+    assert gate[0].metadata["parks_active"].value == len(active_parks("2024Q3"))
 
 
 @pytest.mark.slow

@@ -61,6 +61,6 @@ quarterly_partitions = dg.TimeWindowPartitionsDefinition(
 )
 
 
-def run_quarters(context: dg.AssetExecutionContext) -> list[str]:
+def run_quarters(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[str]:
     """The quarters of this run, as the marts write them: one, or every quarter of a backfill range run at once."""
     return [quarter_of_partition(key) for key in context.partition_keys]

@@ -5,6 +5,7 @@ import dagster as dg
 from data_quality.gate import check as run_gate
 from data_quality.gate import count_findings
 from nhtz.db import connect
+from orchestration.defs.partitions import run_quarters
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 
 FCT_PARK_QUARTER = dg.AssetKey(["marts", "fct_park_quarter"])
@@ -29,6 +30,14 @@ def gate_metadata(result) -> dict:
     return metadata
 
 
+def gated_quarter(context: dg.AssetCheckExecutionContext) -> str | None:
+    """The quarter whose coverage the gate measures, as `nhtz run QUARTER` does: the run's quarter (the last of a
+    backfill range); a run without a partition measures the latest quarter in the data."""
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return None
+    return run_quarters(context)[-1]
+
+
 @dg.asset_check(
     asset=FCT_PARK_QUARTER,
     name="publication_gate",
@@ -38,7 +47,7 @@ def gate_metadata(result) -> dict:
 )
 def publication_gate(context: dg.AssetCheckExecutionContext, nhtz_home: NhtzHomeResource) -> dg.AssetCheckResult:
     with failures_for_people():
-        result = run_gate(nhtz_home.get_home(), say=context.log.info)
+        result = run_gate(nhtz_home.get_home(), quarter=gated_quarter(context), say=context.log.info)
     if not result.passed:
         context.log.error(result.describe())
     return dg.AssetCheckResult(passed=result.passed, metadata=gate_metadata(result))
