@@ -292,6 +292,15 @@ def test_sensor_runs_when_a_new_submission_arrives_and_skips_otherwise(tmp_path)
     again, cursor = evaluate_sensor(tmp_path, cursor)
     assert again.run_requests == []
 
+    # the sensor sees what ingestion reads: an OpenDocument workbook starts a run, a link out of the folder does not
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("园区,统计期,营业收入\n大连高新区,2024Q2,10\n", encoding="utf-8")
+    (landing / "linked_in.csv").symlink_to(outside)
+    (landing / "hefei_2024Q2.ods").write_bytes(b"an OpenDocument spreadsheet")
+    ods, cursor = evaluate_sensor(tmp_path, cursor)
+    assert [r.tags["nhtz/new_files"] for r in ods.run_requests] == ["1"]
+    assert sorted(json.loads(cursor)) == ["dalian_2024Q2.csv", "hefei_2024Q2.ods", "lanzhou/lanzhou_2024Q2.csv"]
+
     # a resubmission under the same name is new content: the file grew by one park
     with open(landing / "dalian_2024Q2.csv", "a", encoding="utf-8") as handle:
         handle.write("武汉东湖高新区,2024Q2,20\n")

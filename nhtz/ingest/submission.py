@@ -30,6 +30,10 @@ class Submission:
     refusal: str | None = None
 
 
+# prefixes of names under a landing folder that are never submissions (see submission_files)
+NOT_SUBMISSIONS = ("_", ".", "~$")
+
+
 def _outside_link(path: Path, root: Path) -> str | None:
     """Why a symbolic link found in a folder is not followed, or None when it stays inside the folder."""
     target = Path(os.path.realpath(path))
@@ -43,7 +47,8 @@ def _outside_link(path: Path, root: Path) -> str | None:
 def submission_files(paths: Iterable[Path]) -> list[Submission]:
     """Every submission under the given paths, folders in sorted path order.
 
-    Names starting with `_` or `.` (the generator's `_manifest.json`, editor and OS files) are not submissions.
+    Names starting with `_` or `.` (the generator's `_manifest.json`, editor and OS files) and spreadsheet lock
+    files (`~$name.xlsx`, left beside a workbook open in Excel or WPS) are not submissions.
     A symbolic link inside a folder is followed only while it stays inside that folder: a link out of it (or a
     broken one) is listed as refused, so that a landing folder cannot pull in files from elsewhere unnoticed.
     A link to a folder inside is not followed (its files are found where they are).
@@ -59,7 +64,7 @@ def submission_files(paths: Iterable[Path]) -> list[Submission]:
         root = given.resolve()
         for path in sorted(given.rglob("*")):
             relative = path.relative_to(given)
-            if any(part.startswith(("_", ".")) for part in relative.parts):
+            if any(part.startswith(NOT_SUBMISSIONS) for part in relative.parts):
                 continue
             if path.is_symlink():
                 refusal = _outside_link(path, root)

@@ -6,28 +6,23 @@ from pathlib import Path
 
 import dagster as dg
 
+from nhtz.ingest.submission import submission_files as landing_submissions
 from orchestration.defs.automation import sensor_status
 from orchestration.defs.jobs import quarterly_analysis_job
 from orchestration.defs.partitions import partition_of_quarter, partition_tags, quarter_just_ended, today_in_beijing
 from orchestration.defs.resources import NhtzHomeResource
 
-SUBMISSION_SUFFIXES = {".csv", ".xlsx", ".xls"}
-
-
-def is_submission(path: Path) -> bool:
-    # editors and spreadsheet programs leave lock and temporary files beside the real ones
-    return path.is_file() and path.suffix.lower() in SUBMISSION_SUFFIXES and not path.name.startswith((".", "~$"))
-
-
 def submission_files(landing: Path) -> dict[str, str]:
-    """Every submission file under the landing folder, with a signature that changes when the file does."""
+    """Every file under the landing folder that ingestion would read, as ingestion lists them (one rule: every
+    format it reads, lock and hidden files left out, no link out of the folder followed), with a signature that
+    changes when the file does."""
     if not landing.exists():
         return {}
     files = {}
-    for path in sorted(landing.rglob("*")):
-        if is_submission(path):
-            stat = path.stat()
-            files[path.relative_to(landing).as_posix()] = f"{stat.st_mtime_ns}:{stat.st_size}"
+    for submission in landing_submissions([landing]):
+        if submission.refusal is None:
+            stat = submission.path.stat()
+            files[submission.name] = f"{stat.st_mtime_ns}:{stat.st_size}"
     return files
 
 
