@@ -87,7 +87,7 @@ def run_quarter(home: Home, quarter: str, allow_partial: bool = False, say: Call
 
     say("[4/6] publishing the serving copy")
     published = publish(home, allow_partial=allow_partial, say=say)
-    summary.published = f"version {published.publish_id}, published {published.published_at}"
+    summary.published = f"version {published.publish_id}, published {published.published_when()}"
 
     say("[5/6] writing park feedback")
     summary.feedback = write_park_feedback(home, quarter, say=say)

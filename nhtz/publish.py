@@ -88,10 +88,14 @@ class PublishResult:
     coverage: float | None = None
     partial: bool = False
 
+    def published_when(self) -> str:
+        """When it was published, for people: Beijing time (the record keeps UTC)."""
+        return state.beijing_time(datetime.fromisoformat(self.published_at))
+
     def describe(self) -> str:
         partial = " (partial: below the minimum coverage, allowed)" if self.partial else ""
         coverage = f", coverage {self.coverage:.1%}" if self.coverage is not None else ""
-        lines = [f"published version {self.publish_id} at {self.published_at}{coverage}{partial}"]
+        lines = [f"published version {self.publish_id} at {self.published_when()}{coverage}{partial}"]
         lines.append(f"  serving database: {self.serving_db}")
         lines.append(f"  parquet copies:   {self.parquet_dir} ({MANIFEST_NAME} names the version)")
         lines += [f"  {table}: {rows} rows" for table, rows in self.table_rows.items()]
