@@ -40,10 +40,11 @@ def landing_lines(home: Home) -> list[Line]:
 
 
 def _landed(con: duckdb.DuckDBPyConnection) -> list[Line]:
-    landed, refused, read, rows_landed, quarantined = con.execute(
+    landed, distinct_landed, refused, read, rows_landed, quarantined = con.execute(
         """
         select
             count(*) filter (where status = 'landed'),
+            count(distinct content_hash) filter (where status = 'landed'),
             count(*) filter (where status = 'refused'),
             coalesce(sum(rows_read), 0),
             coalesce(sum(rows_landed), 0),
@@ -62,7 +63,10 @@ def _landed(con: duckdb.DuckDBPyConnection) -> list[Line]:
         from raw.observations
         """
     ).fetchone()
-    lines = [("files", f"{landed} landed, {refused} refused; rows read {read}, landed {rows_landed}, "
+    # `nhtz ingest --new-vintage` lands the same content again: one file, two vintages
+    again = landed - distinct_landed
+    vintages = f" ({again} of them again as a new vintage)" if again else ""
+    lines = [("files", f"{landed} landed{vintages}, {refused} refused; rows read {read}, landed {rows_landed}, "
                        f"quarantined {quarantined}")]
     if values:
         lines += [

@@ -20,6 +20,7 @@ from hostile_corpus import CASES, LONG_NAME, SQL_NAMES, TEN_MIB, write_corpus
 from nhtz.cli import app
 from nhtz.db import connect
 from nhtz.home import Home
+from nhtz.status import describe_status
 from nhtz.ingest import land_paths
 from nhtz.ingest import landing
 
@@ -291,6 +292,10 @@ def test_a_new_vintage_lands_content_that_landed_before_and_plain_relanding_stay
     assert [(i, name, status) for i, name, status, _ in log] == [
         (1, "01_original.csv", "landed"), (2, "02_wrong_correction.csv", "landed"), (3, "01_original.csv", "landed")]
     assert log[0][3] == log[2][3] != log[1][3]  # one row per landing: the same content hash twice
+    # three landings of two contents: status says so instead of counting one file twice
+    assert describe_status(home).splitlines()[2].split(None, 1)[1] == (
+        "3 landed (1 of them again as a new vintage), 0 refused; rows read 3, landed 3, quarantined 0"
+    )
 
 
 def test_the_new_vintage_option_of_the_command_line(tmp_path):
