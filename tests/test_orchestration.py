@@ -675,19 +675,23 @@ def test_the_runs_own_records_are_not_reported_again(quarterly_run):
     assert len(instance.fetch_materializations(dg.AssetKey("serving_copy"), limit=10).records) == served == 2
 
 
+def gate_then_publish(home: Home, partition_key: str):
+    """The publication gate and what it guards, in one partitioned run (a check alone is no partitioned selection)."""
+    result = dg.materialize(
+        [*defs.assets, *defs.asset_checks],
+        resources={**defs.resources, "nhtz_home": NhtzHomeResource(home=str(home.root))},
+        partition_key=partition_key,
+        selection=dg.AssetSelection.checks(publication_gate) | dg.AssetSelection.assets("serving_copy"),
+        raise_on_error=False,
+    )
+    return result, [e for e in result.get_asset_check_evaluations() if e.check_name == "publication_gate"]
+
+
 @pytest.mark.slow
 def test_the_gate_measures_coverage_for_the_quarter_of_the_run(quarterly_run, tmp_path):
     # the run's last quarter is 2024Q4; a run of the 2024Q3 partition is gated on 2024Q3, as `nhtz run 2024Q3` is
     home = copy_home(quarterly_run[0], tmp_path / "home")
-    result = dg.materialize(
-        [*defs.assets, *defs.asset_checks],
-        resources={**defs.resources, "nhtz_home": NhtzHomeResource(home=str(home.root))},
-        partition_key="2024-07-01",
-        # the gate with what it guards (a check alone is not a partitioned selection); the copy may be republished
-        selection=dg.AssetSelection.checks(publication_gate) | dg.AssetSelection.assets("serving_copy"),
-        raise_on_error=False,
-    )
-    gate = [e for e in result.get_asset_check_evaluations() if e.check_name == "publication_gate"]
+    _, gate = gate_then_publish(home, "2024-07-01")
     assert gate[0].metadata["coverage_quarter"].value == "2024Q3"
     assert gate[0].metadata["parks_active"].value == len(active_parks("2024Q3"))
 
@@ -702,14 +706,7 @@ def test_a_failing_gate_stops_publication(quarterly_run):
     park = active_parks("2024Q4")[0]
     resubmission.write_text(f"园区,统计期,园区生产总值(亿元)\n{park},2024Q4,5.0\n", encoding="utf-8")
     assert [r.status for r in land_paths(home, [resubmission])] == ["landed"]
-    result = dg.materialize(
-        [*defs.assets, *defs.asset_checks],
-        resources={**defs.resources, "nhtz_home": NhtzHomeResource(home=str(home.root))},
-        partition_key="2024-10-01",
-        selection=dg.AssetSelection.checks(publication_gate) | dg.AssetSelection.assets("serving_copy"),
-        raise_on_error=False,
-    )
-    gate = [e for e in result.get_asset_check_evaluations() if e.check_name == "publication_gate"]
+    result, gate = gate_then_publish(home, "2024-10-01")
     assert [e.passed for e in gate] == [False]
     assert gate[0].metadata["failed_checks"].value == "build finished"
     assert "stale build: files landed after the build" in gate[0].metadata["checks"].value
