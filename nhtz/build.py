@@ -67,23 +67,20 @@ class BuildPlan:
         A subset is no baseline for the next incremental build (a model built without the models before it would
         mark landed data as processed that they never gave it): without the fingerprint its models' state rows
         make the next build a full refresh."""
-        vars = {k: v for k, v in self.vars.items() if not (subset and k == FINGERPRINT_VAR)}
+        vars = {k: v for k, v in self.vars.items() if not (subset and k == dbt_runner.FINGERPRINT_VAR)}
         return [*dbt_runner.BUILD_COMMAND, *(["--full-refresh"] if self.full_refresh else []), "--vars",
                 json.dumps(vars)]
 
 
-# the dbt var the incremental models record (macros/incremental/reprocessed_quarters.sql)
-FINGERPRINT_VAR = "project_fingerprint"
 # every model, test and snapshot downstream of the dbt sources that ingestion writes (raw.observations, the ingest log)
 LANDED_DATA_AND_DOWNSTREAM = "source:raw+ source:landing_audit+"
 
 
 def plan_build(home: Home, full_refresh: bool = False, vars: dict | None = None) -> BuildPlan:
     # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
-    fingerprint = dbt_runner.project_fingerprint(dbt_runner.home_workspace(home).project_dir, vars=vars)
-    why = "asked for" if full_refresh else why_full_refresh(home, fingerprint)
-    return BuildPlan(vars={**(vars or {}), FINGERPRINT_VAR: fingerprint}, full_refresh=why is not None,
-                     why_full_refresh=why)
+    vars = dbt_runner.fingerprinted(vars, dbt_runner.home_workspace(home).project_dir)
+    why = "asked for" if full_refresh else why_full_refresh(home, vars[dbt_runner.FINGERPRINT_VAR])
+    return BuildPlan(vars=vars, full_refresh=why is not None, why_full_refresh=why)
 
 
 def why_full_refresh(home: Home, fingerprint: str) -> str | None:

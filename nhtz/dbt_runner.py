@@ -48,6 +48,17 @@ PROJECT_SOURCES = ("dbt_project.yml", "models", "macros")
 ENGINE_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
 
 
+# the dbt var that carries the fingerprint into a run (the incremental models record it)
+FINGERPRINT_VAR = "project_fingerprint"
+
+
+def fingerprinted(vars: dict | None, project_dir: Path = DBT_PROJECT_DIR) -> dict:
+    """The vars of a run with the project's fingerprint under them. Every in-process run passes it, so that dbt's
+    partial parse (kept only while the vars stay the same) serves builds, docs and metrics alike."""
+    given = {name: value for name, value in (vars or {}).items() if name != FINGERPRINT_VAR}
+    return {**given, FINGERPRINT_VAR: project_fingerprint(project_dir, vars=given)}
+
+
 def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR, seeds_dir: Path = SEEDS_DIR, vars: dict | None = None) -> str:
     """A short hash of the project's files, the seeds (not the sample submissions beside them), the dbt vars and
     the engine's versions."""
@@ -167,8 +178,7 @@ def invoke(
         *COMMON_FLAGS,
         *IN_PROCESS_LOG_FLAGS,
     ]
-    if vars:
-        args += ["--vars", json.dumps(vars)]
+    args += ["--vars", json.dumps(fingerprinted(vars, workspace.project_dir))]
     callbacks = [NodeProgress(say)] if say else []
     try:
         outcome = dbtRunner(callbacks=callbacks).invoke(args)
