@@ -21,7 +21,7 @@ import duckdb
 from data_quality.suites import ExpectationOutcome, run_suites
 from nhtz import state
 from nhtz.db import connect
-from nhtz.errors import NhtzError
+from nhtz.errors import NhtzError, first_line
 from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label
 from nhtz.settings import load_settings
@@ -52,10 +52,6 @@ comment on column audit.gate_results.blocking is '是否阻断发布（未通过
 comment on column audit.gate_results.detail is '检查说明与发现。What was found.';
 comment on column audit.gate_results.checked_at is '检查时间（UTC）。When checked (UTC).';
 """
-
-
-def first_error_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 @dataclass(frozen=True)
@@ -281,7 +277,7 @@ def check_parks(con: duckdb.DuckDBPyConnection, result: GateResult, quarter: str
         result.checks.append(check_parks_registered(con, quarter))
         result.coverage = measure_coverage(con, quarter)
     except duckdb.Error as error:
-        detail = f"cannot check parks: {first_error_line(error)}"
+        detail = f"cannot check parks: {first_line(error)}"
         result.checks.append(GateCheck("parks registered", False, True, detail))
         return
     try:
@@ -332,7 +328,7 @@ def check(home: Home, quarter: str | None = None, say: Callable[[str], None] = q
             _write_gate_results(home, result)
         except duckdb.Error as error:
             # e.g. another process is writing it, or a killed write left a log DuckDB cannot replay
-            detail = f"{home.working_db}: {first_error_line(error)}"
+            detail = f"{home.working_db}: {first_line(error)}"
             result.checks.append(GateCheck("working database readable", False, True, detail))
         except OSError as error:
             # a full disk while writing the Data Docs or the results: one line, and no record of a check that

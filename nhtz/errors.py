@@ -1,6 +1,12 @@
 """Errors meant for people: the command line prints them as one line, never as a traceback."""
 
 
+def first_line(error: BaseException) -> str:
+    """An exception as one line for people: its message's first line, or its type when it says nothing."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 class NhtzError(Exception):
     """A problem the user can act on. `exit_code` is what the command line exits with."""
 

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from nhtz import state
 from nhtz.db import connect
-from nhtz.errors import GateFailed, NhtzError
+from nhtz.errors import GateFailed, NhtzError, first_line
 from nhtz.home import Home
 from nhtz.settings import load_settings
 from nhtz.state import CheckRecord, PublishRecord
@@ -167,10 +167,6 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
-
-
 def _count_rows(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
     return {table: con.execute(f"select count(*) from {_quoted(table)}").fetchall()[0][0] for table in tables}
 
@@ -254,7 +250,7 @@ def _settle_working_db(home: Home) -> None:
             with connect(home.working_db) as con:
                 con.execute("checkpoint")
         except duckdb.Error as error:
-            raise NhtzError(f"cannot checkpoint {home.working_db}: {_first_line(error)}") from None
+            raise NhtzError(f"cannot checkpoint {home.working_db}: {first_line(error)}") from None
 
 
 def _versions_dir(home: Home) -> Path:
@@ -461,7 +457,7 @@ def publish_fault(error: Exception) -> str:
         where = f": {error.filename}" if error.filename else ""
         what = f"{reason}{where}"
     else:
-        what = _first_line(error)
+        what = first_line(error)
     return f"cannot publish: {what}; nothing was published and the serving copy is unchanged"
 
 

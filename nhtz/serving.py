@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from nhtz.errors import NhtzError
+from nhtz.errors import NhtzError, first_line
 from nhtz.home import Home
 
 FORMATS = ("table", "csv", "json")
@@ -51,10 +51,6 @@ class QueryResult:
     rows: list[tuple]
 
 
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0]
-
-
 def _statement_text(statement) -> str:
     """The statement as written, without the comments before it."""
     return _LEADING_COMMENTS.sub("", statement.query).strip()
@@ -70,7 +66,7 @@ def refuse_unless_read_only(con: duckdb.DuckDBPyConnection, query: str) -> None:
     try:
         statements = con.extract_statements(query)
     except duckdb.Error as error:
-        raise NhtzError(f"query failed: {_first_line(error)}") from None
+        raise NhtzError(f"query failed: {first_line(error)}") from None
     if len(statements) != 1:
         kinds = ", ".join(_first_word(s) for s in statements) or "nothing"
         raise NhtzError(f"refused: `nhtz sql` runs exactly one statement, got {len(statements)} ({kinds})")
@@ -119,7 +115,7 @@ def open_serving_db(path: Path):
     try:
         con = duckdb.connect(str(path), read_only=True, config=dict(LOCKED_DOWN_CONFIG))
     except duckdb.Error as error:
-        message = lock_holder_message(path, error) or f"cannot open the serving database {path}: {_first_line(error)}"
+        message = lock_holder_message(path, error) or f"cannot open the serving database {path}: {first_line(error)}"
         raise NhtzError(message) from None
     try:
         yield con
@@ -139,7 +135,7 @@ def run_query(home: Home, query: str) -> QueryResult:
             columns = [d[0] for d in cursor.description]
             return QueryResult(columns, cursor.fetchall())
         except duckdb.Error as error:
-            raise NhtzError(f"query failed: {_first_line(error)}") from None
+            raise NhtzError(f"query failed: {first_line(error)}") from None
 
 
 def _plain(value):

@@ -19,7 +19,7 @@ import duckdb
 import pydantic
 
 from nhtz.db import connect, table_exists
-from nhtz.errors import NhtzError
+from nhtz.errors import NhtzError, first_line
 from nhtz.home import Home
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -103,8 +103,7 @@ def working_db_build(home: Home) -> tuple[BuildIdentity | None, Landing]:
         with connect(home.working_db, read_only=True) as con:
             return BuildIdentity.current(con), Landing.read(con)
     except duckdb.Error as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise NhtzError(f"cannot read the working database {home.working_db}: {first}") from None
+        raise NhtzError(f"cannot read the working database {home.working_db}: {first_line(error)}") from None
 
 
 def build_is_stale(identity: BuildIdentity | None, landing: Landing) -> str | None:

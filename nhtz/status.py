@@ -4,7 +4,7 @@ import duckdb
 
 from nhtz import state
 from nhtz.db import connect
-from nhtz.errors import NhtzError
+from nhtz.errors import NhtzError, first_line
 from nhtz.home import Home
 from nhtz.state import BuildRecord, CheckRecord, Landing, PublishRecord
 
@@ -36,7 +36,7 @@ def landing_lines(home: Home) -> list[Line]:
                 return [("working db", f"{home.working_db} (nothing landed)")]
             return [("working db", str(home.working_db)), *_landed(con)]
     except duckdb.Error as error:
-        return [("working db", f"{home.working_db}: cannot read it ({str(error).strip().splitlines()[0]})")]
+        return [("working db", f"{home.working_db}: cannot read it ({first_line(error)})")]
 
 
 def _landed(con: duckdb.DuckDBPyConnection) -> list[Line]:

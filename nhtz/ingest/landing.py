@@ -16,9 +16,9 @@ import pyarrow as pa
 
 from nhtz import state
 from nhtz.db import connect, ensure_landing_tables
-from nhtz.errors import NhtzError, RefusedFile
+from nhtz.errors import NhtzError, RefusedFile, first_line
 from nhtz.home import Home
-from nhtz.ingest.readers import MAX_FILE_BYTES, first_line, too_large_line
+from nhtz.ingest.readers import MAX_FILE_BYTES, too_large_line
 from nhtz.ingest.reference import Reference, load_reference
 from nhtz.ingest.submission import ParsedFile, Submission, parse_submission, submission_files
 from nhtz.progress import quiet

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from nhtz.errors import RefusedFile
+from nhtz.errors import RefusedFile, first_line
 from nhtz.ingest.cells import UncomputedFormula, is_blank
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -132,12 +132,6 @@ def _workbook_source(suffix: str, tables: list[SheetTable], hidden: list[str]) -
 
 
 # --- .xlsx and .xlsm: openpyxl, read-only, row by row ---------------------------------------------------------
-
-
-def first_line(error: BaseException) -> str:
-    """An exception as one line for people: its message's first line, or its type when it says nothing."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _check_unpacked_size(archive: zipfile.ZipFile, suffix: str) -> None:

@@ -17,7 +17,7 @@ from typing import Callable
 import duckdb
 
 from nhtz.db import connect
-from nhtz.errors import NhtzError
+from nhtz.errors import NhtzError, first_line
 from nhtz.home import Home
 from nhtz.quarters import parse_quarter, quarter_label, require_quarter
 from nhtz.report.excel import LINE_HEIGHT, Book, Column, sheet_name, wrapped_lines
@@ -102,9 +102,8 @@ def read_findings(home: Home, quarter: str) -> list[dict]:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
         except duckdb.Error as error:
-            first_line = str(error).strip().splitlines()[0]
             raise NhtzError(
-                f"cannot read audit findings from {home.working_db}: {first_line}; run `nhtz build`"
+                f"cannot read audit findings from {home.working_db}: {first_line(error)}; run `nhtz build`"
             ) from None
 
 

@@ -7,6 +7,7 @@ import duckdb
 
 from data_quality.gate import count_findings, measure_coverage
 from nhtz.db import connect
+from nhtz.errors import first_line
 
 HEADLINE = """
 select value_ytd, yoy_ytd_pct, n_parks
@@ -29,7 +30,7 @@ def quarter_facts(db_path: Path, quarter: str) -> dict:
             findings, _ = count_findings(con, quarter)
             headline = con.execute(HEADLINE, [quarter]).fetchone()
         except duckdb.Error as error:
-            return {"facts_unavailable": str(error).strip().splitlines()[0]}
+            return {"facts_unavailable": first_line(error)}
     facts = {
         "quarter": quarter,
         "parks_active": coverage.n_active,
