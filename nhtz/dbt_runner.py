@@ -178,7 +178,9 @@ def invoke(
         *COMMON_FLAGS,
         *IN_PROCESS_LOG_FLAGS,
     ]
-    args += ["--vars", json.dumps(fingerprinted(vars, workspace.project_dir))]
+    # a build's plan has fingerprinted its vars already (nhtz.build.plan_build): the project is hashed once a build
+    planned = vars is not None and FINGERPRINT_VAR in vars
+    args += ["--vars", json.dumps(vars if planned else fingerprinted(vars, workspace.project_dir))]
     callbacks = [NodeProgress(say)] if say else []
     try:
         outcome = dbtRunner(callbacks=callbacks).invoke(args)
