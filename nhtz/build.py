@@ -111,13 +111,13 @@ def build(
     how = f"full refresh: {plan.why_full_refresh}" if plan.full_refresh else "incremental"
     say(f"dbt build on {home.working_db} ({how})")
     started = time.perf_counter()
-    run = dbt_runner.invoke(workspace, plan.command, vars=plan.vars, say=say)
+    run = dbt_runner.invoke(workspace, plan.command, vars=plan.vars, say=say, artifacts=False)
     record = record_build(
         home, run.run_results, time.perf_counter() - started, error=run.failure_line(), full_refresh=plan.full_refresh
     )
     if not record.ok:
         raise NhtzError(f"build failed: {record.error} (log: {workspace.log_file})")
-    layers = run.summary(dbt_runner.read_manifest(workspace.target_dir)).models_by_layer
+    layers = run.summary().models_by_layer
     say("dbt build: models by layer: " + ", ".join(f"{layer} {layers[layer]}" for layer in sorted(layers)))
     return BuildResult(record=record, models_by_layer=layers, reprocessed=reprocessed_quarters(home, record))
 

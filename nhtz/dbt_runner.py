@@ -8,7 +8,8 @@ partial-parse state) and its log (`logs/`). A home's workspace is `HOME/dbt/`.
 In-process runs (`nhtz build`, `nhtz docs`, the enterprise roll-up, the parse behind Dagster's manifest) go
 through `invoke`. Dagster's `DbtCliResource` runs dbt as a subprocess and streams its events; it reads the same
 profile, flags and folders from here (`orchestration/defs/dbt/resources.py`). Either way a run is judged from
-dbt's own `run_results.json`, by `failure_line` and `summarise`.
+dbt's own run results (`run_results.json`, or for a build in this process the same record taken from the run
+itself), by `failure_line` and `summarise`.
 """
 
 import hashlib
@@ -149,6 +150,8 @@ class DbtRun:
     success: bool
     run_results: dict | None
     exception: str | None
+    # each node's fqn (project, folders under models/, name), from the run's own nodes: the layers of a summary
+    fqns: dict[str, list[str]] = field(default_factory=dict)
 
     def failure_line(self) -> str | None:
         if self.success:
@@ -156,8 +159,8 @@ class DbtRun:
         cannot_run = f"dbt could not run the project: {first_line(self.exception)}" if self.exception else None
         return failure_line(self.run_results, cannot_run)
 
-    def summary(self, manifest: dict | None = None) -> "ResultsSummary":
-        return summarise(self.run_results or {}, manifest)
+    def summary(self) -> "ResultsSummary":
+        return summarise(self.run_results or {}, self.fqns)
 
 
 def invoke(
@@ -165,8 +168,13 @@ def invoke(
     command: list[str],
     vars: dict | None = None,
     say: Callable[[str], None] | None = None,
+    artifacts: bool = True,
 ) -> DbtRun:
-    """Run one dbt command in this process on the workspace's database, then let go of the database file."""
+    """Run one dbt command in this process on the workspace's database, then let go of the database file.
+
+    artifacts=False: dbt writes no manifest.json and run_results.json (`--no-write-json`; the partial-parse state is
+    still kept), and the run results come from the run itself. A build needs neither file, and writing the manifest,
+    which dbt does twice a build, costs about a second (docs/incremental.md, "What a build costs")."""
     from dbt.cli.main import dbtRunner
 
     workspace.write_profile()
@@ -177,6 +185,7 @@ def invoke(
         *workspace.folder_flags(workspace.target_dir),
         *COMMON_FLAGS,
         *IN_PROCESS_LOG_FLAGS,
+        *([] if artifacts else ["--no-write-json"]),
     ]
     # a build's plan has fingerprinted its vars already (nhtz.build.plan_build): the project is hashed once a build
     planned = vars is not None and FINGERPRINT_VAR in vars
@@ -188,9 +197,28 @@ def invoke(
         release_database()
     return DbtRun(
         success=outcome.success,
-        run_results=read_run_results(workspace.target_dir),
+        run_results=read_run_results(workspace.target_dir) if artifacts else run_results_of(outcome.result),
         exception=str(outcome.exception) if outcome.exception is not None else None,
+        fqns=node_fqns(outcome.result),
     )
+
+
+def run_results_of(result) -> dict | None:
+    """The record dbt writes as run_results.json, from a run's result (None when dbt stopped before running)."""
+    from dbt.artifacts.schemas.run import RunExecutionResult, RunResultsArtifact
+
+    if not isinstance(result, RunExecutionResult):
+        return None
+    artifact = RunResultsArtifact.from_execution_results(
+        results=result.results, elapsed_time=result.elapsed_time, generated_at=result.generated_at, args=result.args
+    )
+    # through JSON, as the file holds it: timestamps as text
+    return json.loads(json.dumps(artifact.to_dict(omit_none=False), default=str))
+
+
+def node_fqns(result) -> dict[str, list[str]]:
+    nodes = [getattr(r, "node", None) for r in getattr(result, "results", None) or []]
+    return {node.unique_id: list(node.fqn) for node in nodes if node is not None}
 
 
 def release_database() -> None:
@@ -267,16 +295,13 @@ class ResultsSummary:
     elapsed_seconds: float
 
 
-def summarise(run_results: dict, manifest: dict | None = None) -> ResultsSummary:
+def summarise(run_results: dict, fqns: dict[str, list[str]] | None = None) -> ResultsSummary:
     """Counts of what ran (skipped nodes left out), the tests that warned, the singular tests' outcomes, and,
-    given the run's manifest, the models by layer (their folder under models/)."""
+    given the nodes' fqns, the models by layer (their folder under models/)."""
     results = run_results.get("results", [])
     ran = [r for r in results if r["status"] != "skipped"]
     kinds = Counter(r["unique_id"].split(".")[0] for r in ran)
-    nodes = (manifest or {}).get("nodes", {})
-    layers = Counter(
-        _layer(nodes.get(r["unique_id"], {}).get("fqn", [])) for r in results if r["unique_id"].startswith("model.")
-    )
+    layers = Counter(_layer((fqns or {}).get(r["unique_id"], [])) for r in results if r["unique_id"].startswith("model."))
     return ResultsSummary(
         invocation_id=run_results.get("metadata", {}).get("invocation_id"),
         models=kinds["model"],
