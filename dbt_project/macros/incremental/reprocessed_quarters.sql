@@ -35,36 +35,47 @@
 
 
 {% macro reprocess_since() -%}
-    {#- a unit test has no relation of its own: it computes its given rows in full -#}
+    {#- the model's reprocessed quarter, read once when its SQL is compiled (none: every quarter) -#}
+    {%- if not reprocessing_applies() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set since = run_query('select ' ~ reprocess_since_sql()).rows[0][0] -%}
+    {{ return(none if since is none else since | int) }}
+{%- endmacro %}
+
+
+{% macro reprocessing_applies() -%}
+    {#- whether this run reprocesses part of the model: a unit test has no relation of its own and computes its given
+        rows in full; so does a run that creates the table or reads enterprise totals, or one without state -#}
     {%- if not execute or this is none or not is_incremental() or var('enterprise_source', none) is not none -%}
-        {{ return(none) }}
+        {{ return(false) }}
     {%- endif -%}
-    {%- set state = adapter.get_relation(database=this.database, schema='audit', identifier='incremental_state') -%}
-    {%- if state is none -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set query -%}
+    {{ return(adapter.get_relation(database=this.database, schema='audit', identifier='incremental_state') is not none) }}
+{%- endmacro %}
+
+
+{% macro reprocess_since_sql() -%}
+    {#- the same quarter as a scalar subquery, for the statements the materialisation runs (the replace and the
+        state row): they compute it inside their own statement instead of asking dbt for it again. null: no
+        watermark (every quarter); 999999: nothing landed since (past every quarter) -#}
+    (
         with watermark as (
             select max(landing_max_file_id) as file_id
-            from {{ state }}
+            from audit.incremental_state
             where model = '{{ this.identifier }}'
         )
 
         select
-            (select count(file_id) from watermark) as has_watermark,
-            min({{ quarter_index('observations.period_year', integer_divide('observations.period_month + 2', 3)) }})
-                as since
+            case
+                when (select file_id from watermark) is not null
+                    then coalesce(
+                        min({{ quarter_index_of_month('observations.period_year', 'observations.period_month') }}),
+                        999999
+                    )
+            end
         from {{ source('raw', 'observations') }} as observations
         where observations.file_id > (select file_id from watermark)
-    {%- endset -%}
-    {%- set row = run_query(query).rows[0] -%}
-    {%- if row[0] == 0 -%}
-        {{ return(none) }}
-    {%- elif row[1] is none -%}
-        {#- nothing landed since: past every quarter -#}
-        {{ return(999999) }}
-    {%- endif -%}
-    {{ return(row[1] | int) }}
+    )
 {%- endmacro %}
 
 
@@ -92,11 +103,12 @@
 
 
 {% macro get_incremental_reprocessed_quarters_sql(arg_dict) -%}
-    {#- replaces the target's rows from the reprocessed quarter on by the new rows (none: every row) -#}
-    {%- set since = reprocess_since() -%}
+    {#- replaces the target's rows from the reprocessed quarter on by the new rows (every row when it is null) -#}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ arg_dict['target_relation'] }}
-    where {{ reprocessed(config.require('quarter_index_sql'), since) }};
+    {%- if reprocessing_applies() %}
+    where {{ config.require('quarter_index_sql') }} >= coalesce({{ reprocess_since_sql() }}, 0)
+    {%- endif %};
 
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
@@ -106,13 +118,12 @@
 {% macro record_incremental_state() -%}
     {#- rendered as the model's post-hook, inside its transaction: the rows and the watermark commit together -#}
     {%- if execute and target.type == 'duckdb' and build_identity_is_recorded() -%}
-        {%- set since = reprocess_since() -%}
         insert into audit.incremental_state
         select
             '{{ this.identifier }}',
             '{{ invocation_id }}',
             (select max(file_id) from {{ source('landing_audit', 'ingest_log') }}),
-            {{ since if since is not none else 'null' }},
+            {{ reprocess_since_sql() if reprocessing_applies() else 'null' }},
             {{ "'" ~ var('project_fingerprint') ~ "'" if var('project_fingerprint', none) else 'null' }},
             timezone('UTC', now())
     {%- endif -%}
