@@ -189,10 +189,12 @@ def invoke(
     ]
     # a build's plan has fingerprinted its vars already (nhtz.build.plan_build): the project is hashed once a build
     planned = vars is not None and FINGERPRINT_VAR in vars
-    args += ["--vars", json.dumps(vars if planned else fingerprinted(vars, workspace.project_dir))]
+    run_vars = vars if planned else fingerprinted(vars, workspace.project_dir)
+    args += ["--vars", json.dumps(run_vars)]
     callbacks = [NodeProgress(say)] if say else []
     try:
-        outcome = dbtRunner(callbacks=callbacks).invoke(args)
+        manifest = parsed_project(workspace, run_vars) if command[0] in REUSES_PARSE else None
+        outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(args)
     finally:
         release_database()
     return DbtRun(
@@ -201,6 +203,36 @@ def invoke(
         exception=str(outcome.exception) if outcome.exception is not None else None,
         fqns=node_fqns(outcome.result),
     )
+
+
+# Commands that run on a parsed project as it is: a process that runs several of them (the test suite, the
+# benchmarks, `nhtz run`) parses the project once per kind of database and reuses it, dbt's own way of running several
+# commands on one parse (`dbtRunner(manifest=...)`). dbt's partial parse cannot serve a home copied elsewhere: its
+# state is keyed on the profile, which names the database file's absolute path.
+REUSES_PARSE = ("build", "run", "test", "seed")
+_PARSED: dict[str, object] = {}
+
+
+def parsed_project(workspace: DbtWorkspace, run_vars: dict):
+    """The project as dbt parses it for this workspace's kind of database, parsed once per process. What parsing
+    reads besides the project's files (which the fingerprint in the vars covers) is the profile and the database's
+    name (the file's stem, which names every relation), not where the file is. None when the project does not
+    parse: the run itself then says why."""
+    from dbt.cli.main import dbtRunner
+
+    output = {name: value for name, value in workspace.profile()[PROFILE]["outputs"]["working"].items() if name != "path"}
+    key = json.dumps(
+        [str(workspace.project_dir), Path(workspace.db_path).stem, output, run_vars], sort_keys=True, default=str
+    )
+    if key not in _PARSED:
+        outcome = dbtRunner().invoke([
+            "parse", "--project-dir", str(workspace.project_dir), *workspace.folder_flags(workspace.target_dir),
+            *COMMON_FLAGS, *IN_PROCESS_LOG_FLAGS, "--no-write-json", "--vars", json.dumps(run_vars),
+        ])
+        if not outcome.success:
+            return None
+        _PARSED[key] = outcome.result
+    return _PARSED[key]
 
 
 def run_results_of(result) -> dict | None:
