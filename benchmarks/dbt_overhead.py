@@ -33,8 +33,7 @@ def _models_in_order(manifest: dict) -> list[dict]:
 def direct_sql_floor(results: Results, home: Home, workdir: Path, repeats: int, say) -> None:
     """Run each model's compiled select as `create or replace table/view` on a copy of the built database."""
     target = full_build_target(home)
-    manifest = json.loads((target / "manifest.json").read_text())
-    models = _models_in_order(manifest)
+    models = _models_in_order(project_manifest(home))
     for i in range(repeats):
         say(f"direct-SQL floor run {i + 1}/{repeats}")
         # same file name as the working database: the compiled SQL names its catalog ("nhtz")
@@ -70,11 +69,22 @@ def full_build_target(home: Home) -> Path:
     return home_workspace(home).target_dir
 
 
+def project_manifest(home: Home) -> dict:
+    """The project's graph (models, their order and paths), from `dbt parse` in the home's own workspace: a build
+    writes no manifest.json (nhtz.dbt_runner.invoke, artifacts=False), but its compiled SQL is in the target folder."""
+    from nhtz import dbt_runner
+
+    workspace = dbt_runner.home_workspace(home)
+    run = dbt_runner.invoke(workspace, ["parse"])
+    if not run.success:
+        raise SystemExit(f"dbt could not parse the project for {home.root}: {run.failure_line()}")
+    return dbt_runner.read_manifest(workspace.target_dir)
+
+
 def compiled_selects(home: Home, names: tuple[str, ...]) -> dict[str, str]:
     """The compiled select of each named model in the last (full) build, in the order given."""
     target = full_build_target(home)
-    manifest = json.loads((target / "manifest.json").read_text())
-    nodes = {node["name"]: node for node in _models_in_order(manifest)}
+    nodes = {node["name"]: node for node in _models_in_order(project_manifest(home))}
     return {
         name: (target / "compiled" / nodes[name]["package_name"] / nodes[name]["original_file_path"]).read_text()
         for name in names

@@ -172,9 +172,9 @@ def invoke(
 ) -> DbtRun:
     """Run one dbt command in this process on the workspace's database, then let go of the database file.
 
-    artifacts=False: dbt writes no manifest.json and run_results.json (`--no-write-json`; the partial-parse state is
-    still kept), and the run results come from the run itself. A build needs neither file, and writing the manifest,
-    which dbt does twice a build, costs about a second (docs/incremental.md, "What a build costs")."""
+    artifacts=False: dbt writes no manifest.json (`--no-write-json`; the partial-parse state is still kept), and the
+    run results come from the run itself, written to run_results.json here. A build needs no manifest, and writing
+    it, which dbt does twice a build, costs about a second (docs/incremental.md, "What a build costs")."""
     from dbt.cli.main import dbtRunner
 
     workspace.write_profile()
@@ -197,9 +197,11 @@ def invoke(
         outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(args)
     finally:
         release_database()
+    if not artifacts:
+        write_run_results(workspace.target_dir, run_results_of(outcome.result))
     return DbtRun(
         success=outcome.success,
-        run_results=read_run_results(workspace.target_dir) if artifacts else run_results_of(outcome.result),
+        run_results=read_run_results(workspace.target_dir),
         exception=str(outcome.exception) if outcome.exception is not None else None,
         fqns=node_fqns(outcome.result),
     )
@@ -244,8 +246,13 @@ def run_results_of(result) -> dict | None:
     artifact = RunResultsArtifact.from_execution_results(
         results=result.results, elapsed_time=result.elapsed_time, generated_at=result.generated_at, args=result.args
     )
-    # through JSON, as the file holds it: timestamps as text
+    # as the file holds it: timestamps as text
     return json.loads(json.dumps(artifact.to_dict(omit_none=False), default=str))
+
+
+def write_run_results(target_dir: Path, run_results: dict | None) -> None:
+    if run_results is not None:
+        write_atomically(Path(target_dir) / RESULTS_FILE, json.dumps(run_results, ensure_ascii=False).encode("utf-8"))
 
 
 def node_fqns(result) -> dict[str, list[str]]:

@@ -160,9 +160,11 @@ def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, la
     # per-home profile, target and log folders; dbt let go of the database: it opens for writing at once
     profile = json.loads((landed_home.root / "dbt" / "profiles.yml").read_text())
     assert profile["nhtz"]["outputs"]["working"]["path"] == str(landed_home.working_db.resolve())
-    # a build keeps dbt's partial-parse state, but writes no manifest or run results: its results come from the run
-    assert (landed_home.root / "dbt" / "target" / "partial_parse.msgpack").exists()
-    assert not (landed_home.root / "dbt" / "target" / "run_results.json").exists()
+    # a build keeps dbt's partial-parse state and its run results, but writes no manifest
+    target = landed_home.root / "dbt" / "target"
+    assert (target / "partial_parse.msgpack").exists() and not (target / "manifest.json").exists()
+    assert {r["unique_id"] for r in dbt_runner.read_run_results(target)["results"]} >= {
+        "seed.tiny.tiny_units", "model.tiny.landed_parks", "test.tiny.five_parks"}
     assert (landed_home.root / "dbt" / "logs" / "dbt.log").exists()
     with connect(landed_home.working_db) as con:
         assert con.execute("select count(*) from audit.build_identity").fetchone() == (1,)
