@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,15 +71,17 @@ def full_build_target(home: Home) -> Path:
 
 
 def project_manifest(home: Home) -> dict:
-    """The project's graph (models, their order and paths), from `dbt parse` in the home's own workspace: a build
-    writes no manifest.json (nhtz.dbt_runner.invoke, artifacts=False), but its compiled SQL is in the target folder."""
+    """The project's graph (models, their order and paths), from `dbt parse` in a scratch workspace on the home's
+    database: a build writes no manifest.json (nhtz.dbt_runner.invoke, artifacts=False), and a run in the home's own
+    workspace would remove the build's run results."""
     from nhtz import dbt_runner
 
-    workspace = dbt_runner.home_workspace(home)
-    run = dbt_runner.invoke(workspace, ["parse"])
-    if not run.success:
-        raise SystemExit(f"dbt could not parse the project for {home.root}: {run.failure_line()}")
-    return dbt_runner.read_manifest(workspace.target_dir)
+    with tempfile.TemporaryDirectory(prefix="nhtz-parse-") as scratch:
+        workspace = dbt_runner.DbtWorkspace(db_path=home.working_db, folder=Path(scratch))
+        run = dbt_runner.invoke(workspace, ["parse"])
+        if not run.success:
+            raise SystemExit(f"dbt could not parse the project for {home.root}: {run.failure_line()}")
+        return dbt_runner.read_manifest(workspace.target_dir)
 
 
 def compiled_selects(home: Home, names: tuple[str, ...]) -> dict[str, str]:
