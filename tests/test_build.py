@@ -131,6 +131,65 @@ def test_a_failing_reconciliation_test_fails_the_build_and_the_gate_names_it(tmp
     assert not regions.passed
 
 
+# a contracted model whose CHECK constraints stand in for row-level data tests (as the marts' do): the column's
+# accepted values hold, the model-level invariant does not for the second row
+GROWING_PARKS = {
+    "growing_parks": """
+        select 'gdp' as indicator_code, 'flow' as kind, 5 as n_parks, 3 as n_parks_growing
+        union all
+        select 'revenue', 'flow', 4, 6
+    """,
+}
+GROWING_PARKS_CONTRACT = """
+version: 2
+models:
+  - name: growing_parks
+    config:
+      materialized: table
+      contract:
+        enforced: true
+    constraints:
+      - type: check
+        name: parks_growing_within_all
+        expression: "n_parks_growing <= n_parks"
+    columns:
+      - name: indicator_code
+        data_type: varchar
+      - name: kind
+        data_type: varchar
+        constraints:
+          - type: check
+            expression: "kind in ('flow', 'stock', 'ratio')"
+      - name: n_parks
+        data_type: integer
+      - name: n_parks_growing
+        data_type: integer
+"""
+
+
+def test_a_row_breaking_a_check_constraint_fails_the_build_naming_the_model_and_the_expression(
+    tmp_path, landed_home, monkeypatch
+):
+    project = tiny_project(tmp_path / "project", GROWING_PARKS)
+    (project / "models" / "growing_parks.yml").write_text(GROWING_PARKS_CONTRACT)
+    monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
+    with pytest.raises(NhtzError) as raised:
+        build(landed_home)
+    message = str(raised.value)
+    assert "\n" not in message
+    # DuckDB names the table dbt fills before renaming it into place, and the expression that failed
+    assert message.startswith(
+        'build failed: model growing_parks errored: Constraint Error: CHECK constraint failed on table '
+        '"growing_parks__dbt_tmp" with expression CHECK((n_parks_growing <= n_parks)) (log: '
+    )
+    assert state.last(landed_home, BuildRecord).status == "failed"
+    # DuckDB refused the insert: no table with the good row alone was left behind
+    with connect(landed_home.working_db, read_only=True) as con:
+        assert con.execute(
+            "select count(*) from duckdb_tables() where table_name like 'growing_parks%'"
+        ).fetchone() == (0,)
+
+
 def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, landed_home, monkeypatch):
     project = tiny_project(
         tmp_path / "project", LANDED_PARKS, {"five_parks": "select * from {{ ref('landed_parks') }} where n_parks <> 5"}
@@ -240,6 +299,42 @@ def test_status_is_an_aligned_summary_with_the_build_identity_in_beijing_time(bu
     assert shown["last build"].startswith(f"{state.beijing_time(record.finished_at)}, build {record.short_id}, ok (")
     assert "北京时间" in shown["last build"]
     assert shown["last publish"] == "never" and shown["serving"] == "not published yet"
+
+
+def declared_checks() -> dict[str, int]:
+    """How many CHECK constraints each model's YAML declares (model-level and on its columns), read without dbt."""
+    import yaml
+
+    checks = {}
+    for path in dbt_runner.DBT_PROJECT_DIR.glob("models/**/*.yml"):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models", []):
+            constraints = model.get("constraints", []) + [
+                c for column in model.get("columns", []) for c in column.get("constraints", [])
+            ]
+            n = sum(c["type"] == "check" for c in constraints)
+            if n:
+                checks[model["name"]] = n
+    return checks
+
+
+def test_the_contracts_check_constraints_are_in_the_built_tables(built_fixture_home):
+    # the contracted models' row-level checks are CHECK constraints of their tables (docs/marts.md): DuckDB tests
+    # every row as it is written, on a full and an incremental build alike, without a test node of its own
+    with connect(built_fixture_home.working_db, read_only=True) as con:
+        built = dict(
+            con.execute(
+                "select table_name, count(*) from duckdb_constraints() "
+                "where constraint_type = 'CHECK' group by table_name"
+            ).fetchall()
+        )
+        findings = con.execute(
+            "select constraint_text from duckdb_constraints() "
+            "where constraint_type = 'CHECK' and table_name = 'findings' order by constraint_index"
+        ).fetchall()
+    assert built == declared_checks()
+    assert sum(built.values()) == 24 and len(built) == 13
+    assert findings == [("CHECK((severity IN ('error', 'warning')))",),
+                        ("CHECK((regexp_extract(message, '[{][a-z_]+[}]', 0) = ''))",)]
 
 
 def defined_unit_tests() -> set[str]:
