@@ -239,5 +239,6 @@ def test_build_is_recorded(home):
     assert record.status == "ok"
     assert record.models >= 14  # 1 staging + 7 intermediate + 2 audit + 5 core marts, plus others' marts
     assert record.unit_tests == 0  # unit tests run from the suite (test_build.py), not in warehouse builds
-    assert record.tests >= 50
+    # 40 now: the contracted models' row-level checks are constraints, not test nodes (docs/marts.md)
+    assert record.tests >= 35
     assert Path(home.root / "dbt" / "target" / "partial_parse.msgpack").exists()
