@@ -222,9 +222,12 @@ def parsed_project(workspace: DbtWorkspace, run_vars: dict):
     parse: the run itself then says why."""
     from dbt.cli.main import dbtRunner
 
-    output = {name: value for name, value in workspace.profile()[PROFILE]["outputs"]["working"].items() if name != "path"}
+    profile = workspace.profile()[PROFILE]
+    output = {name: value for name, value in profile["outputs"][profile["target"]].items() if name != "path"}
     key = json.dumps(
-        [str(workspace.project_dir), Path(workspace.db_path).stem, output, run_vars], sort_keys=True, default=str
+        [str(workspace.project_dir), Path(workspace.db_path).stem, profile["target"], output, run_vars],
+        sort_keys=True,
+        default=str,
     )
     if key not in _PARSED:
         outcome = dbtRunner().invoke([
