@@ -197,11 +197,14 @@ def invoke(
         outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(args)
     finally:
         release_database()
-    if not artifacts:
-        write_run_results(workspace.target_dir, run_results_of(outcome.result))
+    if artifacts:
+        run_results = read_run_results(workspace.target_dir)
+    else:
+        run_results = run_results_of(outcome.result)
+        write_run_results(workspace.target_dir, run_results)
     return DbtRun(
         success=outcome.success,
-        run_results=read_run_results(workspace.target_dir),
+        run_results=run_results,
         exception=str(outcome.exception) if outcome.exception is not None else None,
         fqns=node_fqns(outcome.result),
     )
