@@ -41,19 +41,17 @@
 
 {% macro comments_of(relation) -%}
     {#- the relation's comment and its columns' comments, as DuckDB's catalog holds them -#}
-    {%- set catalog = 'duckdb_views()' if relation.type == 'view' else 'duckdb_tables()' -%}
-    {%- set where -%}
-        lower(database_name) = lower('{{ relation.database }}')
-        and lower(schema_name) = lower('{{ relation.schema }}')
-        and lower({{ 'view_name' if relation.type == 'view' else 'table_name' }}) = lower('{{ relation.identifier }}')
+    {%- set catalog, name_column = ('duckdb_views()', 'view_name') if relation.type == 'view'
+        else ('duckdb_tables()', 'table_name') -%}
+    {%- set in_schema -%}
+        lower(database_name) = lower('{{ relation.database }}') and lower(schema_name) = lower('{{ relation.schema }}')
     {%- endset -%}
     {%- set query -%}
-        select 'relation' as kind, null as column_name, comment from {{ catalog }} where {{ where }}
+        select 'relation' as kind, null as column_name, comment from {{ catalog }}
+        where {{ in_schema }} and lower({{ name_column }}) = lower('{{ relation.identifier }}')
         union all
         select 'column', column_name, comment from duckdb_columns()
-        where lower(database_name) = lower('{{ relation.database }}')
-            and lower(schema_name) = lower('{{ relation.schema }}')
-            and lower(table_name) = lower('{{ relation.identifier }}')
+        where {{ in_schema }} and lower(table_name) = lower('{{ relation.identifier }}')
     {%- endset -%}
     {%- set found = {'relation': none, 'columns': {}, 'lower_columns': {}} -%}
     {%- for row in run_query(query).rows -%}
