@@ -4,6 +4,7 @@ import json
 import shutil
 import tempfile
 import time
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -73,14 +74,19 @@ def full_build_target(home: Home) -> Path:
 def project_manifest(home: Home) -> dict:
     """The project's graph (models, their order and paths), from `dbt parse` in a scratch workspace on the home's
     database: a build writes no manifest.json (nhtz.dbt_runner.invoke, artifacts=False), and a run in the home's own
-    workspace would remove the build's run results."""
+    workspace would remove the build's run results. Parsed once per database for the floor and the marts alike."""
+    return _parsed_graph(Path(home.working_db))
+
+
+@cache
+def _parsed_graph(working_db: Path) -> dict:
     from nhtz import dbt_runner
 
     with tempfile.TemporaryDirectory(prefix="nhtz-parse-") as scratch:
-        workspace = dbt_runner.DbtWorkspace(db_path=home.working_db, folder=Path(scratch))
+        workspace = dbt_runner.DbtWorkspace(db_path=working_db, folder=Path(scratch))
         run = dbt_runner.invoke(workspace, ["parse"])
         if not run.success:
-            raise SystemExit(f"dbt could not parse the project for {home.root}: {run.failure_line()}")
+            raise SystemExit(f"dbt could not parse the project for {working_db}: {run.failure_line()}")
         return dbt_runner.read_manifest(workspace.target_dir)
 
 
