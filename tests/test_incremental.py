@@ -140,6 +140,27 @@ def test_incremental_builds_leave_what_a_full_refresh_makes(builds):
     assert len(compared) >= 25
 
 
+def test_incremental_builds_keep_the_comments_a_full_refresh_writes(builds):
+    # an incremental build under the same project neither checks nor rewrites comments (macros/persist_docs.sql):
+    # the ones the first build wrote must still be there, the same as a full refresh writes them
+    incremental, full, _ = builds
+    con = duckdb.connect()
+    con.execute(f"attach '{incremental}' as incremental (read_only)")
+    con.execute(f"attach '{full.working_db}' as full_refresh (read_only)")
+
+    def comments(database: str) -> set:
+        return set(con.execute(
+            "select schema_name, table_name, null, comment from duckdb_tables() where database_name = ? "
+            "and comment is not null union all "
+            "select schema_name, table_name, column_name, comment from duckdb_columns() where database_name = ? "
+            "and comment is not null", [database, database],
+        ).fetchall())
+
+    kept = comments("incremental")
+    assert kept == comments("full_refresh")
+    assert ("marts", "fct_park_quarter", "park_id", "园区代码（见 dim_park）。Park code.") in kept
+
+
 def test_a_changed_project_a_partial_build_or_a_first_build_is_a_full_refresh(builds, tmp_path):
     _, home, _ = builds
     plan = plan_build(home)

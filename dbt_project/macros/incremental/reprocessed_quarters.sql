@@ -79,6 +79,26 @@
 {%- endmacro %}
 
 
+{% macro project_is_vouched_for() -%}
+    {#- an incremental run that nhtz planned (nhtz.build.plan_build): it passed the project's fingerprint and chose
+        incremental only because every model's last state row carries that fingerprint, so this model's table was
+        created by these very models, macros, seeds and engine versions, and already has the columns, types and
+        comments this run would give it -#}
+    {{ return(is_incremental() and var('project_fingerprint', none) is not none) }}
+{%- endmacro %}
+
+
+{% macro duckdb__process_schema_changes(on_schema_change, source_relation, target_relation) -%}
+    {#- dbt's schema-change check looks the columns of the new rows and of the table up (two statements per model,
+        each some milliseconds of dbt's Python); the fingerprint already vouches that they cannot differ. A
+        contracted model's new rows are still checked against its contract when they are written -#}
+    {%- if config.get('incremental_strategy') == 'reprocessed_quarters' and project_is_vouched_for() -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {{ return(default__process_schema_changes(on_schema_change, source_relation, target_relation)) }}
+{%- endmacro %}
+
+
 {% macro reprocessed(quarter_index_sql, since, looking_back=0) -%}
     {#- a where-condition: the rows a reprocessing reads (looking_back quarters before `since`) -#}
     {%- if since is none -%}
