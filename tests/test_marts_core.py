@@ -241,5 +241,5 @@ def test_build_is_recorded(home):
     assert record.unit_tests == 0  # unit tests run from the suite (test_build.py), not in warehouse builds
     # 64 once; 40 when the contracted models' row checks became constraints (docs/marts.md); 32 with one test for
     # a staging or intermediate model's row checks instead of one per column (docs/incremental.md)
-    assert record.tests == 32
+    assert record.tests == 31
     assert Path(home.root / "dbt" / "target" / "partial_parse.msgpack").exists()
