@@ -32,6 +32,13 @@ BUILD_BOOKKEEPING = {"build_identity", "incremental_state", "ingest_log", "quara
 @pytest.fixture(scope="module")
 def builds(built_fixture_home, tmp_path_factory):
     home = copy_home(built_fixture_home, tmp_path_factory.mktemp("incremental") / "home")
+    # the state of a model that has since left the project (its fingerprint is current, so that this build stays
+    # incremental): the build forgets it
+    fingerprint = plan_build(home).vars["project_fingerprint"]
+    with connect(home.working_db) as con:
+        con.execute(
+            "insert into audit.incremental_state select 'int_gone', 'an earlier build', 0, null, ?, now()", [fingerprint]
+        )
     said = {"nothing new": build(home).reprocessed}
     with connect(home.working_db, read_only=True) as con:
         said["rows after nothing new"] = con.execute("select count(*) from marts.fct_park_quarter").fetchone()[0]
@@ -159,6 +166,14 @@ def test_incremental_builds_keep_the_comments_a_full_refresh_writes(builds):
     kept = comments("incremental")
     assert kept == comments("full_refresh")
     assert ("marts", "fct_park_quarter", "park_id", "园区代码（见 dim_park）。Park code.") in kept
+
+
+def test_a_build_forgets_the_state_of_models_no_longer_in_the_project(builds):
+    incremental, _, _ = builds
+    with connect(incremental, read_only=True) as con:
+        kept = {row[0] for row in con.execute("select distinct model from audit.incremental_state").fetchall()}
+    assert "int_gone" not in kept
+    assert {"fct_park_quarter", "int_park_quarter_values", "findings"} <= kept
 
 
 def test_a_changed_project_a_partial_build_or_a_first_build_is_a_full_refresh(builds, tmp_path):

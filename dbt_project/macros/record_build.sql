@@ -77,10 +77,24 @@
             finished_at = timezone('UTC', now()),
             failed_nodes = {{ failed | length }}
         where invocation_id = '{{ invocation_id }}';
+        {{ forget_state_of_removed_models() }}
         {% endcall %}
         {% do adapter.commit() %}
     {% endif %}
 {% endmacro %}
+
+
+{#- a model that left the project (or is no longer incremental) keeps no state: its last row would carry an old
+    fingerprint for ever, and nhtz.build would plan every later build as a full refresh -#}
+{% macro forget_state_of_removed_models() -%}
+    {%- set incremental_models = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
+        {%- do incremental_models.append("'" ~ node.alias ~ "'") -%}
+    {%- endfor -%}
+    delete from audit.incremental_state
+    where model not in ({{ incremental_models | join(', ') if incremental_models else "''" }});
+{%- endmacro %}
 
 
 {#- the incremental park-level models' own state (macros/incremental/reprocessed_quarters.sql): created here, before
