@@ -80,11 +80,16 @@
 
 
 {% macro project_is_vouched_for() -%}
-    {#- an incremental run that nhtz planned (nhtz.build.plan_build): it passed the project's fingerprint and chose
-        incremental only because every model's last state row carries that fingerprint, so this model's table was
-        created by these very models, macros, seeds and engine versions, and already has the columns, types and
-        comments this run would give it -#}
-    {{ return(is_incremental() and var('project_fingerprint', none) is not none) }}
+    {#- an incremental run of a park-level model under the project its table was created by. These models run only
+        in nhtz.build's builds (the command line and Dagster alike), which pass the project's fingerprint and plan an
+        incremental build only when every model's last state row carries it (nhtz.build.plan_build); otherwise the
+        build is a full refresh. So the table already has the columns, types and comments this run would give it.
+        A dbt run by hand passes no fingerprint -#}
+    {{ return(
+        is_incremental()
+        and config.get('incremental_strategy') == 'reprocessed_quarters'
+        and var('project_fingerprint', none) is not none
+    ) }}
 {%- endmacro %}
 
 
@@ -92,7 +97,7 @@
     {#- dbt's schema-change check looks the columns of the new rows and of the table up (two statements per model,
         each some milliseconds of dbt's Python); the fingerprint already vouches that they cannot differ. A
         contracted model's new rows are still checked against its contract when they are written -#}
-    {%- if config.get('incremental_strategy') == 'reprocessed_quarters' and project_is_vouched_for() -%}
+    {%- if project_is_vouched_for() -%}
         {{ return({}) }}
     {%- endif -%}
     {{ return(default__process_schema_changes(on_schema_change, source_relation, target_relation)) }}
