@@ -2,7 +2,8 @@
 
 The reliability tests run on the shared hand-made warehouse (`tests/marts_fixture.py`), built and checked once
 per session (`checked_home`, tests/conftest.py) and copied per test: five parks report, so coverage at 2023Q4 is 5 of
-the 178 active parks. Tests whose subject is not coverage lower the minimum in the home's nhtz.toml. The serving
+the 178 active parks. Tests of what happens after a publication start from a copy of `published_home`, the same
+warehouse published once per session as version 1. Tests whose subject is not coverage lower the minimum in the home's nhtz.toml. The serving
 database is compared before and after by a snapshot of every mart read with plain SQL here, never through the code
 under test.
 """
@@ -71,6 +72,13 @@ def scalar(db: Path, sql: str):
 def home(checked_home, tmp_path) -> Home:
     """A private copy of the built and checked home; copy2 keeps the file times the gate's records rely on."""
     return copy_home(checked_home, tmp_path / "home")
+
+
+@pytest.fixture
+def published(published_home, tmp_path) -> Home:
+    """A private copy of conftest's published home: the checked home published as version 1 with the coverage
+    minimum lowered, for tests of what happens after a publication (one publication per session, not per test)."""
+    return copy_home(published_home, tmp_path / "home")
 
 
 def parquet_files(folder: Path) -> list[Path]:
@@ -158,23 +166,21 @@ def test_old_parquet_versions_are_pruned(home):
     ]
 
 
-def test_gate_failure_blocks_publication_and_keeps_the_serving_copy(home):
-    allow_any_coverage(home)
-    publish(home)
-    before = checksum(home.serving_db)
+def test_gate_failure_blocks_publication_and_keeps_the_serving_copy(published):
+    before = checksum(published.serving_db)
     # a landed value in a unit the conversion table does not know: a blocking landing expectation fails
     # (national = Σ parks is the build's own test: a build that fails it is no build the gate passes)
-    with connect(home.working_db) as con:
+    with connect(published.working_db) as con:
         con.execute("update raw.observations set unit = '斤' where file_id = 1 and row_number = 2")
-    checked = CliRunner().invoke(app, ["check", "--home", str(home.root)])
+    checked = CliRunner().invoke(app, ["check", "--home", str(published.root)])
     assert checked.exit_code == 1
     assert "publication gate FAILED" in checked.output
     assert "✗ blocking expectations: 1 of " in checked.output
     assert "raw.observations: expect_column_values_to_be_in_set(unit)" in checked.output
     with pytest.raises(GateFailed, match=r"the publication gate failed \(blocking expectations\); "
                                          r"the serving copy is unchanged"):
-        publish(home)
-    assert checksum(home.serving_db) == before
+        publish(published)
+    assert checksum(published.serving_db) == before
 
 
 def test_publish_refuses_without_a_check_of_the_current_build(tmp_path, home):
@@ -219,17 +225,15 @@ def building_nodes(log: Path, offset: int) -> bool:
     return hook_done >= 0 and " START " in text[hook_done:]
 
 
-def test_build_killed_half_way_leaves_the_serving_copy_readable_and_unchanged(home):
-    allow_any_coverage(home)
-    publish(home)
-    before = checksum(home.serving_db)
-    rows_before = scalar(home.serving_db, "select count(*) from marts.fct_park_quarter")
+def test_build_killed_half_way_leaves_the_serving_copy_readable_and_unchanged(published):
+    before = checksum(published.serving_db)
+    rows_before = scalar(published.serving_db, "select count(*) from marts.fct_park_quarter")
     # half-way: the build has written its identity and runs its nodes (a kill at the first write of the file could
     # come before the identity, when the database still holds the checked build)
-    log = home.root / "dbt" / "logs" / "dbt.log"
+    log = published.root / "dbt" / "logs" / "dbt.log"
     offset = log.stat().st_size if log.exists() else 0
 
-    child = start_build_in_a_child(home)
+    child = start_build_in_a_child(published)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and child.is_alive():
         if building_nodes(log, offset):
@@ -239,15 +243,15 @@ def test_build_killed_half_way_leaves_the_serving_copy_readable_and_unchanged(ho
     child.join()
     assert child.exitcode == -signal.SIGKILL  # killed half-way, not finished
 
-    assert checksum(home.serving_db) == before
-    assert scalar(home.serving_db, "select count(*) from marts.fct_park_quarter") == rows_before
+    assert checksum(published.serving_db) == before
+    assert scalar(published.serving_db, "select count(*) from marts.fct_park_quarter") == rows_before
     # the half-written working database is refused until a build finishes
     with pytest.raises(GateFailed, match="changed after the last check"):
-        publish(home)
-    build_check = check(home).checks[0]
+        publish(published)
+    build_check = check(published).checks[0]
     assert build_check.name == "build finished" and not build_check.passed
     assert "after the last successful build" in build_check.detail
-    assert checksum(home.serving_db) == before
+    assert checksum(published.serving_db) == before
 
 
 READER_IN_A_CHILD = """
@@ -299,17 +303,14 @@ def read_log(path: Path) -> dict:
         return {"seen": [], "errors": []}
 
 
-def test_readers_see_only_complete_versions_while_a_publish_runs(home, extended_fixture_home, tmp_path):
-    allow_any_coverage(home)
-    publish(home)
-    rows_v1 = scalar(home.serving_db, "select count(*) from marts.fct_park_quarter")
+def test_readers_see_only_complete_versions_while_a_publish_runs(published, extended_fixture_home, tmp_path):
+    rows_v1 = scalar(published.serving_db, "select count(*) from marts.fct_park_quarter")
     # a second version with more rows: the fixture with more values landed on top (conftest's
     # extended_fixture_home, built once per session, so this test needs no build of its own), checked, and
     # published over the serving folder of version 1
-    first = home
     home = allow_any_coverage(copy_home(extended_fixture_home, tmp_path / "next"))
     assert check(home).passed
-    shutil.copytree(first.serving_dir, home.serving_dir, symlinks=True, dirs_exist_ok=True)
+    shutil.copytree(published.serving_dir, home.serving_dir, symlinks=True, dirs_exist_ok=True)
     assert scalar(home.serving_db, "select publish_id from audit.publication") == 1
     rows_v2 = scalar(home.working_db, "select count(*) from marts.fct_park_quarter")
     assert rows_v2 > rows_v1
@@ -378,10 +379,8 @@ def a_dead_pid() -> int:
     return child.pid
 
 
-def test_what_interrupted_publications_left_is_removed_by_the_next(home):
-    allow_any_coverage(home)
-    publish(home)  # version 1, shown by serving/parquet
-    serving, dead = home.serving_dir, a_dead_pid()
+def test_what_interrupted_publications_left_is_removed_by_the_next(published):
+    serving, dead = published.serving_dir, a_dead_pid()
     left = {
         f".nhtz.duckdb.2.{dead}.tmp": b"\0" * 4096,  # the temporary copy of a killed publication
         f".nhtz.duckdb.2.{dead}.tmp.wal": b"\0" * 16,
@@ -400,7 +399,7 @@ def test_what_interrupted_publications_left_is_removed_by_the_next(home):
     (serving / "notes.txt").write_text("not ours: kept", encoding="utf-8")
 
     said = []
-    result = publish(home, say=said.append)
+    result = publish(published, say=said.append)
 
     assert result.publish_id == 2
     assert sorted(p.name for p in serving.iterdir()) == [
@@ -410,8 +409,8 @@ def test_what_interrupted_publications_left_is_removed_by_the_next(home):
     # 000002 is now the complete version this publication wrote, not the half-written one
     assert b"killed" not in (half / "marts.dim_park.parquet").read_bytes()
     assert json.loads((half / "manifest.json").read_text(encoding="utf-8"))["publish_id"] == 2
-    assert shown_version(home) == 2
-    assert scalar(home.serving_db, "select publish_id from audit.publication") == 2
+    assert shown_version(published) == 2
+    assert scalar(published.serving_db, "select publish_id from audit.publication") == 2
     removed = next(line for line in said if line.startswith("removed what interrupted publications left"))
     for name in [*left, staged.name, "parquet_versions/000002"]:
         assert name in removed
@@ -433,57 +432,51 @@ nhtz.publish.publish(Home(Path(sys.argv[1])))
 """
 
 
-def test_a_publication_killed_half_way_is_cleaned_up_by_the_next(home):
-    allow_any_coverage(home)
-    publish(home)
-    before = published_digests(home)
+def test_a_publication_killed_half_way_is_cleaned_up_by_the_next(published):
+    before = published_digests(published)
     child = subprocess.Popen(
-        [sys.executable, "-c", PUBLISH_KILLED_WHILE_WRITING_PARQUET, str(home.root)],
+        [sys.executable, "-c", PUBLISH_KILLED_WHILE_WRITING_PARQUET, str(published.root)],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1],
     )
     assert child.stdout.readline().strip() == "writing"
     child.send_signal(signal.SIGKILL)
     child.wait()
-    left = serving_listing(home)
+    left = serving_listing(published)
     assert f".nhtz.duckdb.2.{child.pid}.tmp" in left and "parquet_versions/000002" in left
-    assert published_digests(home) == before  # what readers see did not move
+    assert published_digests(published) == before  # what readers see did not move
 
-    assert publish(home).publish_id == 2
-    assert not [name for name in serving_listing(home) if str(child.pid) in name]
-    assert shown_version(home) == 2
+    assert publish(published).publish_id == 2
+    assert not [name for name in serving_listing(published) if str(child.pid) in name]
+    assert shown_version(published) == 2
 
 
-def test_a_full_disk_during_publication_is_one_line_and_leaves_the_previous_version(home, monkeypatch):
-    allow_any_coverage(home)
-    publish(home)
-    before, listing = file_digests(home), serving_listing(home)
+def test_a_full_disk_during_publication_is_one_line_and_leaves_the_previous_version(published, monkeypatch):
+    before, listing = file_digests(published), serving_listing(published)
 
     def disk_full(working_db, target, tables):
         target.write_bytes(b"\0" * 65536)  # part of the copy made it to disk
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
     monkeypatch.setattr("nhtz.publish.copy_published_tables", disk_full)
-    outcome = CliRunner().invoke(app, ["publish", "--home", str(home.root)])
+    outcome = CliRunner().invoke(app, ["publish", "--home", str(published.root)])
 
     assert outcome.exit_code == 1
     assert "Traceback" not in outcome.output
     errors = [line for line in outcome.output.splitlines() if line.startswith("nhtz: error")]
     assert errors == [
-        f"nhtz: error: cannot publish: No space left on device: {home.serving_dir}/.nhtz.duckdb.2.{os.getpid()}.tmp; "
+        f"nhtz: error: cannot publish: No space left on device: {published.serving_dir}/.nhtz.duckdb.2.{os.getpid()}.tmp; "
         "nothing was published and the serving copy is unchanged"
     ]
-    assert file_digests(home) == before
-    assert serving_listing(home) == listing
-    assert shown_version(home) == 1
-    assert scalar(home.serving_db, "select publish_id from audit.publication") == 1
+    assert file_digests(published) == before
+    assert serving_listing(published) == listing
+    assert shown_version(published) == 1
+    assert scalar(published.serving_db, "select publish_id from audit.publication") == 1
 
 
-def test_an_io_error_while_writing_parquet_removes_the_half_written_version(home, monkeypatch):
+def test_an_io_error_while_writing_parquet_removes_the_half_written_version(published, monkeypatch):
     import nhtz.publish
 
-    allow_any_coverage(home)
-    publish(home)
-    before, listing = file_digests(home), serving_listing(home)
+    before, listing = file_digests(published), serving_listing(published)
     write_table = nhtz.publish.write_documented_parquet
     written = []
 
@@ -496,31 +489,29 @@ def test_an_io_error_while_writing_parquet_removes_the_half_written_version(home
 
     monkeypatch.setattr("nhtz.publish.write_documented_parquet", fails_on_the_third_table)
     with pytest.raises(NhtzError) as failed:
-        publish(home)
-    version_dir = home.serving_dir / "parquet_versions" / "000002"
+        publish(published)
+    version_dir = published.serving_dir / "parquet_versions" / "000002"
     assert str(failed.value) == (
         f'cannot publish: IO Error: Could not write file "{version_dir / (written[2] + ".parquet")}": '
         "No space left on device; nothing was published and the serving copy is unchanged"
     )
-    assert file_digests(home) == before
-    assert serving_listing(home) == listing
+    assert file_digests(published) == before
+    assert serving_listing(published) == listing
 
     monkeypatch.setattr("nhtz.publish.write_documented_parquet", write_table)
-    assert publish(home).publish_id == 2  # the failed attempt used up no version number
+    assert publish(published).publish_id == 2  # the failed attempt used up no version number
 
 
-def test_a_home_published_with_a_parquet_link_gets_a_real_folder(home):
+def test_a_home_published_with_a_parquet_link_gets_a_real_folder(published):
     """Before Parquet folders were real, `serving/parquet` was a symbolic link to a version folder without a
     manifest: the next publication keeps that version's files and puts a real folder in the link's place."""
-    allow_any_coverage(home)
-    publish(home)
-    old_version = home.serving_dir / "parquet_versions" / "000001"
+    old_version = published.serving_dir / "parquet_versions" / "000001"
     (old_version / "manifest.json").unlink()
-    shutil.rmtree(home.parquet_dir)
-    os.symlink("parquet_versions/000001", home.parquet_dir)
+    shutil.rmtree(published.parquet_dir)
+    os.symlink("parquet_versions/000001", published.parquet_dir)
 
-    assert publish(home).publish_id == 2
-    assert home.parquet_dir.is_dir() and not home.parquet_dir.is_symlink()
-    assert shown_version(home) == 2
-    assert sorted(p.name for p in (home.serving_dir / "parquet_versions").iterdir()) == ["000001", "000002"]
-    assert sorted(p.name for p in parquet_files(old_version)) == sorted(p.name for p in parquet_files(home.parquet_dir))
+    assert publish(published).publish_id == 2
+    assert published.parquet_dir.is_dir() and not published.parquet_dir.is_symlink()
+    assert shown_version(published) == 2
+    assert sorted(p.name for p in (published.serving_dir / "parquet_versions").iterdir()) == ["000001", "000002"]
+    assert sorted(p.name for p in parquet_files(old_version)) == sorted(p.name for p in parquet_files(published.parquet_dir))
