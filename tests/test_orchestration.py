@@ -7,6 +7,8 @@ GDP year-to-date i·q 亿元 in quarter q of 2023 and 1.1·i·q in 2024, revenue
 its year-on-year growth 10 %, and 178 parks stand behind it.
 """
 
+from __future__ import annotations  # the annotations name Dagster's types, imported when the tests run
+
 import calendar
 import csv
 import hashlib
@@ -16,10 +18,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from serving_fixture import copy_home
 
 from nhtz import state
@@ -28,28 +28,46 @@ from nhtz.home import Home
 from nhtz.ingest import land_paths
 from nhtz.project import SEEDS_DIR
 from nhtz.settings import Settings
-from orchestration.definitions import build_definitions
-from orchestration.defs.cli_runs.sensors import cli_runs_sensor, partition_for
-from orchestration.defs.dbt.assets import dbt_failure_line, nhtz_dbt_models
-from orchestration.defs.ingestion.assets import landed_submissions
-from orchestration.defs.ingestion.sensors import new_submission_sensor, new_submissions, submission_files
-from orchestration.defs.partitions import (
-    partition_of_quarter,
-    quarter_just_ended,
-    quarter_of_partition,
-    quarterly_partitions,
-    today_in_beijing,
-)
-from orchestration.defs.quality.checks import FCT_PARK_QUARTER, publication_gate
-from orchestration.defs.report.assets import quarterly_report
-from orchestration.defs.resources import NhtzHomeResource
-from orchestration.defs.schedules import run_day, schedule_crons
 
 SUM_1_TO_178 = 178 * 179 // 2  # 15931
 QUARTERS = [f"{year}Q{q}" for year in (2023, 2024) for q in (1, 2, 3, 4)]
 BEIJING = ZoneInfo("Asia/Shanghai")
-# the code location as it loads for a home without nhtz.toml
-defs = build_definitions()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def code_location():
+    """Dagster, dagster-dbt and the code location, imported when this module's tests run rather than when the
+    suite is collected: pytest-xdist's workers each collect every module, and importing these (with dbt, and in a
+    fresh checkout the parse of the project behind the asset graph) cost each worker seconds, the one that never
+    runs a test of this module as well. The names are this module's globals, as imports at its top would be."""
+    global dg, DagsterDbtCliRuntimeError, defs, DBT_KEYS
+    global build_definitions, cli_runs_sensor, partition_for, dbt_failure_line, nhtz_dbt_models, landed_submissions
+    global new_submission_sensor, new_submissions, submission_files
+    global partition_of_quarter, quarter_just_ended, quarter_of_partition, quarterly_partitions, today_in_beijing
+    global FCT_PARK_QUARTER, publication_gate, quarterly_report, NhtzHomeResource, run_day, schedule_crons
+    import dagster as dg
+    from dagster_dbt.errors import DagsterDbtCliRuntimeError
+
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.cli_runs.sensors import cli_runs_sensor, partition_for
+    from orchestration.defs.dbt.assets import dbt_failure_line, nhtz_dbt_models
+    from orchestration.defs.ingestion.assets import landed_submissions
+    from orchestration.defs.ingestion.sensors import new_submission_sensor, new_submissions, submission_files
+    from orchestration.defs.partitions import (
+        partition_of_quarter,
+        quarter_just_ended,
+        quarter_of_partition,
+        quarterly_partitions,
+        today_in_beijing,
+    )
+    from orchestration.defs.quality.checks import FCT_PARK_QUARTER, publication_gate
+    from orchestration.defs.report.assets import quarterly_report
+    from orchestration.defs.resources import NhtzHomeResource
+    from orchestration.defs.schedules import run_day, schedule_crons
+
+    # the code location as it loads for a home without nhtz.toml
+    defs = build_definitions()
+    DBT_KEYS = sorted(nhtz_dbt_models.keys)
 
 
 # --- the definitions -----------------------------------------------------------------------------------
@@ -325,7 +343,6 @@ def test_sensor_on_a_home_without_landing_folder_skips(tmp_path):
 
 # --- command-line runs shown in Dagster ----------------------------------------------------------------
 
-DBT_KEYS = sorted(nhtz_dbt_models.keys)
 UTC = timezone.utc
 BUILD_ID = "4ab52e47-863d-4ac3-8efc-3091338b17d5"
 LANDING = state.Landing(max_file_id=12, observations=5340)
