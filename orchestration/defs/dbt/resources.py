@@ -16,6 +16,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from nhtz import dbt_runner
 from nhtz.dbt_runner import DbtWorkspace
 from nhtz.errors import NhtzError
+from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 
 # The manifest the asset graph is read from, apart from the target folders of the builds.
@@ -40,18 +41,24 @@ def manifest_is_stale(project: DbtProject) -> bool:
 
 
 def parse_manifest(project: DbtProject) -> None:
-    """`dbt parse` in-process, into a scratch folder (parsing opens no database), then manifest.json moved into
-    place in one rename: code servers and test workers that load the definitions at the same time never read a
-    half-written file."""
+    """The project parsed in-process as a home's builds parse it (a working database of the same name, the same
+    vars), so that a process that goes on to build (a test worker, a run's process) reuses this parse
+    (`nhtz.dbt_runner.parsed_project`) instead of parsing the project again. manifest.json is written into a
+    scratch folder (parsing opens no database) and moved into place in one rename: code servers and test workers
+    that load the definitions at the same time never read a half-written file."""
     target = project.project_dir / project.target_path
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parse-") as scratch:
         workspace = DbtWorkspace(
-            db_path=Path(scratch) / "parse.duckdb", folder=Path(scratch), project_dir=project.project_dir
+            db_path=Path(scratch) / Home(Path(scratch)).working_db.name, folder=Path(scratch),
+            project_dir=project.project_dir,
         )
-        run = dbt_runner.invoke(workspace, ["parse"])
-        if not run.success:
+        workspace.write_profile()
+        manifest = dbt_runner.parsed_project(workspace, dbt_runner.fingerprinted(None, project.project_dir))
+        if manifest is None:  # dbt's own run says why
+            run = dbt_runner.invoke(workspace, ["parse"])
             raise NhtzError(f"dbt could not parse {project.project_dir}: {run.failure_line()}")
+        manifest.write(str(workspace.target_dir / "manifest.json"))
         os.replace(workspace.target_dir / "manifest.json", project.manifest_path)
 
 
