@@ -3,9 +3,9 @@
 The reliability tests run on the shared hand-made warehouse (`tests/marts_fixture.py`), built and checked once
 per session (`checked_home`, tests/conftest.py) and copied per test: five parks report, so coverage at 2023Q4 is 5 of
 the 178 active parks. Tests of what happens after a publication start from a copy of `published_home`, the same
-warehouse published once per session as version 1. Tests whose subject is not coverage lower the minimum in the home's nhtz.toml. The serving
-database is compared before and after by a snapshot of every mart read with plain SQL here, never through the code
-under test.
+warehouse published once per session as version 1. Tests whose subject is not coverage lower the minimum in the
+home's nhtz.toml. The serving database is compared before and after by a snapshot of every mart read with plain SQL
+here, never through the code under test.
 """
 
 import dataclasses
