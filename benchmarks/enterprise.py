@@ -132,7 +132,7 @@ def rollup_scaling(results: Results, workdir: Path, sizes, say, repeats: int = 3
         (folder / "probe.duckdb").unlink()
         results.add(f"{label}: enterprise rows ({n_built} quarters)", rows, unit="rows")
         results.add(f"{label}: Parquet on disk ({n_built} quarters)", _folder_mib(panel), unit="MiB")
-        if not (run_dir / "target" / "partial_parse.msgpack").exists():
+        if not (run_dir / "parse" / "target" / "partial_parse.msgpack").exists():
             say("dbt: parsing the project once")
             results.add("dbt parse of the whole project (cold, once)", parse_in_child(db_path, source, run_dir),
                         note="later builds reuse it (partial parse), as a warehouse's own target folder does")

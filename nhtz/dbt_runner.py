@@ -17,7 +17,7 @@ import json
 import re
 from collections import Counter
 from importlib.metadata import version
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -86,6 +86,8 @@ class DbtWorkspace:
     threads: int = DEFAULT_THREADS
     duckdb_settings: dict = field(default_factory=dict)  # e.g. memory_limit, for the enterprise roll-up
     project_dir: Path = DBT_PROJECT_DIR
+    # the profile names the database file by its name alone: only where the project is parsed (parse_workspace)
+    names_file_only: bool = False
 
     @property
     def profiles_dir(self) -> Path:
@@ -109,7 +111,8 @@ class DbtWorkspace:
         return self.log_dir / "dbt.log"
 
     def profile(self) -> dict:
-        output = {"type": "duckdb", "path": str(Path(self.db_path).resolve()), "threads": self.threads}
+        path = Path(self.db_path).name if self.names_file_only else str(Path(self.db_path).resolve())
+        output = {"type": "duckdb", "path": path, "threads": self.threads}
         if self.duckdb_settings:
             output["settings"] = dict(self.duckdb_settings)
         return {PROFILE: {"target": "working", "outputs": {"working": output}}}
@@ -132,6 +135,13 @@ class DbtWorkspace:
         """Flags for the dbt subprocess Dagster starts: Dagster names the profile and target folders itself (the
         resource's `profiles_dir`, the `target_path` of its call) and reads dbt's structured log from stdout."""
         return ["--log-path", str(self.log_dir), *COMMON_FLAGS]
+
+    def parse_workspace(self) -> "DbtWorkspace":
+        """Where this workspace's project is parsed (`parsed_project`): a folder of its own, with a profile that
+        names the database file by its name alone. Parsing opens no database, and dbt keeps its partial-parse state
+        only for the profile it was made with: with the file's absolute path in it, a home copied or moved elsewhere
+        (a restored backup, every test's copy, a new process on a copy) parsed the whole project again."""
+        return replace(self, folder=self.folder / "parse", names_file_only=True)
 
     def forget_results(self, target_dir: Path) -> None:
         """A run that stops before writing its results must not be judged by the previous run's."""
@@ -212,8 +222,8 @@ def invoke(
 
 # Commands that run on a parsed project as it is: a process that runs several of them (the test suite, the
 # benchmarks, `nhtz run`) parses the project once per kind of database and reuses it, dbt's own way of running several
-# commands on one parse (`dbtRunner(manifest=...)`). dbt's partial parse cannot serve a home copied elsewhere: its
-# state is keyed on the profile, which names the database file's absolute path.
+# commands on one parse (`dbtRunner(manifest=...)`). Across processes dbt's partial parse serves, kept where the
+# workspace parses (`DbtWorkspace.parse_workspace`), under a profile that does not say where the file is.
 REUSES_PARSE = ("build", "run", "test", "seed")
 _PARSED: dict[str, object] = {}
 
@@ -233,8 +243,11 @@ def parsed_project(workspace: DbtWorkspace, run_vars: dict):
         default=str,
     )
     if key not in _PARSED:
+        parsing = workspace.parse_workspace()
+        parsing.write_profile()
         outcome = dbtRunner().invoke([
-            "parse", "--project-dir", str(workspace.project_dir), *workspace.folder_flags(workspace.target_dir),
+            "parse", "--project-dir", str(workspace.project_dir), "--profiles-dir", str(parsing.profiles_dir),
+            "--target-path", str(parsing.target_dir), "--log-path", str(workspace.log_dir),
             *COMMON_FLAGS, *IN_PROCESS_LOG_FLAGS, "--no-write-json", "--vars", json.dumps(run_vars),
         ])
         if not outcome.success:

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from data_quality.gate import check_reconciliations
 from marts_fixture import landed_rows, make_fixture_home
 from nhtz import dbt_runner, state
-from nhtz.build import build
+from nhtz.build import build, plan_build
 from nhtz.cli import app
 from nhtz.db import connect, ensure_landing_tables
 from nhtz.errors import NhtzError
@@ -219,9 +219,20 @@ def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, la
     # per-home profile, target and log folders; dbt let go of the database: it opens for writing at once
     profile = json.loads((landed_home.root / "dbt" / "profiles.yml").read_text())
     assert profile["nhtz"]["outputs"]["working"]["path"] == str(landed_home.working_db.resolve())
-    # a build keeps dbt's partial-parse state and its run results, but writes no manifest
+    # a build keeps its run results but writes no manifest; dbt's partial-parse state is kept where the home parses,
+    # under a profile that names the database by its file name alone, so that it serves a copy of the home too
     target = landed_home.root / "dbt" / "target"
-    assert (target / "partial_parse.msgpack").exists() and not (target / "manifest.json").exists()
+    assert not (target / "manifest.json").exists()
+    assert (landed_home.root / "dbt" / "parse" / "target" / "partial_parse.msgpack").exists()
+    parse_profile = json.loads((landed_home.root / "dbt" / "parse" / "profiles.yml").read_text())
+    assert parse_profile["nhtz"]["outputs"]["working"]["path"] == "nhtz.duckdb"
+    # so a copy of the home, parsed afresh by dbt (as a new process on it would), parses only what changed: nothing
+    copy = Home(tmp_path / "copied")
+    shutil.copytree(landed_home.root, copy.root)
+    parsing = dbt_runner.home_workspace(copy).parse_workspace()
+    assert dbt_runner.invoke(parsing, ["parse"], vars=plan_build(copy).vars).success
+    parse_log = (parsing.log_dir / "dbt.log").read_text(encoding="utf-8")
+    assert "Unable to do partial parsing" not in parse_log and "Starting full parse" not in parse_log
     assert {r["unique_id"] for r in dbt_runner.read_run_results(target)["results"]} >= {
         "seed.tiny.tiny_units", "model.tiny.landed_parks", "test.tiny.five_parks"}
     assert (landed_home.root / "dbt" / "logs" / "dbt.log").exists()

@@ -49,10 +49,12 @@ def parse_enterprise_project(
     db_path: Path, source_glob: str, run_dir: Path, memory_limit: str = DEFAULT_MEMORY_LIMIT,
     threads: int = DEFAULT_THREADS,
 ) -> None:
-    """`dbt parse` with the enterprise vars: leaves the partial-parse state that later builds in run_dir reuse."""
+    """The project parsed with the enterprise vars, as the builds parse it (`dbt_runner.parsed_project`): leaves
+    the partial-parse state that later builds in run_dir reuse, in this process or another."""
     workspace = rollup_workspace(db_path, run_dir, memory_limit, threads)
-    run = dbt_runner.invoke(workspace, ["parse"], vars={"enterprise_source": source_glob})
-    if not run.success:
+    run_vars = dbt_runner.fingerprinted({"enterprise_source": source_glob}, workspace.project_dir)
+    if dbt_runner.parsed_project(workspace, run_vars) is None:  # dbt's own parse says why
+        run = dbt_runner.invoke(workspace, ["parse"], vars=run_vars)
         raise NhtzError(f"enterprise roll-up: {run.failure_line()}")
 
 
