@@ -108,11 +108,17 @@ def test_a_revision_of_an_old_quarter_reaches_every_later_quarter(builds):
     assert value(incremental, "A", "2023Q3", "revenue", "yoy_q_pct") == pytest.approx(100 * (55 / 60 - 1))
 
 
-def test_incremental_builds_leave_what_a_full_refresh_makes(builds):
-    incremental, full, _ = builds
+def both_warehouses(incremental: Path, full: Home) -> duckdb.DuckDBPyConnection:
+    """What the incremental builds left (`incremental`) and the full refresh (`full_refresh`), side by side."""
     con = duckdb.connect()
     con.execute(f"attach '{incremental}' as incremental (read_only)")
     con.execute(f"attach '{full.working_db}' as full_refresh (read_only)")
+    return con
+
+
+def test_incremental_builds_leave_what_a_full_refresh_makes(builds):
+    incremental, full, _ = builds
+    con = both_warehouses(incremental, full)
     tables = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'full_refresh' "
         "and schema_name in ('intermediate', 'marts', 'audit') order by all"
@@ -151,9 +157,7 @@ def test_incremental_builds_keep_the_comments_a_full_refresh_writes(builds):
     # an incremental build under the same project neither checks nor rewrites comments (macros/persist_docs.sql):
     # the ones the first build wrote must still be there, the same as a full refresh writes them
     incremental, full, _ = builds
-    con = duckdb.connect()
-    con.execute(f"attach '{incremental}' as incremental (read_only)")
-    con.execute(f"attach '{full.working_db}' as full_refresh (read_only)")
+    con = both_warehouses(incremental, full)
 
     def comments(database: str) -> set:
         return set(con.execute(

@@ -239,8 +239,8 @@ def test_build_is_recorded(home):
     assert record.status == "ok"
     assert record.models >= 14  # 1 staging + 7 intermediate + 2 audit + 5 core marts, plus others' marts
     assert record.unit_tests == 0  # unit tests run from the suite (test_build.py), not in warehouse builds
-    # 64 once; 40 when the contracted models' row checks became constraints (docs/marts.md); 32 with one test for
-    # a staging or intermediate model's row checks instead of one per column (docs/incremental.md)
+    # 64 once; 40 when the contracted models' row checks became constraints (docs/marts.md); 31 with one test for
+    # a model's row checks instead of one per column (staging, intermediate, fct_park_quarter's relationships)
     assert record.tests == 31
     # dbt's partial-parse state is kept where the home parses, under a profile naming the file by name only
     assert Path(home.root / "dbt" / "parse" / "target" / "partial_parse.msgpack").exists()

@@ -53,7 +53,6 @@ def parse_manifest(project: DbtProject) -> None:
             db_path=Path(scratch) / Home(Path(scratch)).working_db.name, folder=Path(scratch),
             project_dir=project.project_dir,
         )
-        workspace.write_profile()
         manifest = dbt_runner.parsed_project(workspace, dbt_runner.fingerprinted(None, project.project_dir))
         if manifest is None:  # dbt's own run says why
             run = dbt_runner.invoke(workspace, ["parse"])
