@@ -12,7 +12,7 @@
 {% macro duckdb__persist_docs(relation, model, for_relation, for_columns) -%}
     {%- set want_relation = for_relation and config.persist_relation_docs() and model.description -%}
     {%- set want_columns = for_columns and config.persist_column_docs() and model.columns -%}
-    {%- if not (want_relation or want_columns) or project_is_vouched_for() -%}
+    {%- if not (want_relation or want_columns) -%}
         {{ return(none) }}
     {%- endif -%}
 
