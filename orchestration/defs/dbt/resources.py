@@ -51,7 +51,7 @@ def parse_manifest(project: DbtProject) -> None:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parse-") as scratch:
         workspace = DbtWorkspace(
             db_path=Path(scratch) / Home(Path(scratch)).working_db.name, folder=Path(scratch),
-            project_dir=project.project_dir,
+            duckdb_settings=dbt_runner.BUILD_SETTINGS, project_dir=project.project_dir,
         )
         manifest = dbt_runner.parsed_project(workspace, dbt_runner.fingerprinted(None, project.project_dir))
         if manifest is None:  # dbt's own run says why
