@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from marts_fixture import EXPECTED, PARKS, QUARTERS, REGIONS, SUBMITTED, YTD
-from nhtz import state
+from serving_fixture import copy_home
+
+from nhtz import dbt_runner, state
 from nhtz.state import BuildRecord
 from nhtz.db import connect
 from nhtz.project import SEEDS_DIR
@@ -240,7 +242,31 @@ def test_build_is_recorded(home):
     assert record.models >= 14  # 1 staging + 7 intermediate + 2 audit + 5 core marts, plus others' marts
     assert record.unit_tests == 0  # unit tests run from the suite (test_build.py), not in warehouse builds
     # 64 once; 40 when the contracted models' row checks became constraints (docs/marts.md); 31 with one test for
-    # a model's row checks instead of one per column (staging, intermediate, fct_park_quarter's relationships)
-    assert record.tests == 31
+    # a model's row checks instead of one per column (staging, intermediate, fct_park_quarter's relationships); 26
+    # with a model's grain and row checks in one test (grain_and_rows: four intermediate or core models, findings)
+    assert record.tests == 26
     # dbt's partial-parse state is kept where the home parses, under a profile naming the file by name only
     assert Path(home.root / "dbt" / "parse" / "target" / "partial_parse.msgpack").exists()
+
+
+def test_a_shared_grain_and_an_unknown_indicator_fail_the_facts_one_test(home, tmp_path):
+    """grain_and_rows on fct_park_quarter: park A's 2023Q4 gdp written twice breaks the grain, park B's 2023Q4 gdp
+    renamed to an indicator the dictionary lacks breaks the row check; the test returns one row for each."""
+    copy = copy_home(home, tmp_path / "home")
+    with connect(copy.working_db) as con:
+        con.execute(
+            "insert into marts.fct_park_quarter select * from marts.fct_park_quarter "
+            "where park_id = ? and quarter = '2023Q4' and indicator_code = 'gdp'",
+            [PARKS["A"]],
+        )
+        con.execute(
+            "update marts.fct_park_quarter set indicator_code = 'no_such_indicator' "
+            "where park_id = ? and quarter = '2023Q4' and indicator_code = 'gdp'",
+            [PARKS["B"]],
+        )
+    run = dbt_runner.invoke(
+        dbt_runner.home_workspace(copy), ["test", "--select", "fct_park_quarter,test_name:grain_and_rows"]
+    )
+    [result] = [r for r in run.run_results["results"] if r["unique_id"].startswith("test.")]
+    assert (result["status"], result["failures"]) == ("fail", 2)
+    assert run.failure_line().startswith("test grain_and_rows_fct_park_quarter_")
