@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -41,18 +42,15 @@ def manifest_is_stale(project: DbtProject) -> bool:
 
 
 def parse_manifest(project: DbtProject) -> None:
-    """The project parsed in-process as a home's builds parse it (a working database of the same name, the same
-    vars), so that a process that goes on to build (a test worker, a run's process) reuses this parse
+    """The project parsed in-process as a home's builds parse it (a home's workspace in a scratch folder: the same
+    database name and settings, the same vars), so that a process that goes on to build (a test worker, a run's process) reuses this parse
     (`nhtz.dbt_runner.parsed_project`) instead of parsing the project again. manifest.json is written into a
     scratch folder (parsing opens no database) and moved into place in one rename: code servers and test workers
     that load the definitions at the same time never read a half-written file."""
     target = project.project_dir / project.target_path
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parse-") as scratch:
-        workspace = DbtWorkspace(
-            db_path=Path(scratch) / Home(Path(scratch)).working_db.name, folder=Path(scratch),
-            duckdb_settings=dbt_runner.BUILD_SETTINGS, project_dir=project.project_dir,
-        )
+        workspace = replace(dbt_runner.home_workspace(Home(Path(scratch))), project_dir=project.project_dir)
         manifest = dbt_runner.parsed_project(workspace, dbt_runner.fingerprinted(None, project.project_dir))
         if manifest is None:  # dbt's own run says why
             run = dbt_runner.invoke(workspace, ["parse"])
