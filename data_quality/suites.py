@@ -191,6 +191,9 @@ def data_docs_site(home: Home):
     gx_logger = logging.getLogger("great_expectations")
     errors = DataDocsErrors()
     gx_logger.addHandler(errors)
+    # GX's message carries the whole traceback: kept from the handlers of the process (Dagster's, or any that
+    # configured logging), which would print it; the check's one line says why instead
+    propagated, gx_logger.propagate = gx_logger.propagate, False
     stopped = f"check stopped: cannot write the Data Docs in {home.gx_docs}"
     try:
         try:
@@ -206,6 +209,7 @@ def data_docs_site(home: Home):
         shutil.rmtree(previous, ignore_errors=True)
     finally:
         gx_logger.removeHandler(errors)
+        gx_logger.propagate = propagated
         shutil.rmtree(scratch, ignore_errors=True)
 
 

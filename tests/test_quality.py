@@ -8,9 +8,11 @@ under test.
 
 import csv
 import errno
+import logging
 import os
 import resource
 import signal
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -300,7 +302,25 @@ def file_size_limit():
     signal.signal(signal.SIGXFSZ, previous)
 
 
-def test_a_write_failing_in_the_data_docs_is_one_line_and_leaves_no_partial_files(checked, file_size_limit):
+class PrintsToStderr(logging.Handler):
+    """A handler on the root logger, as a process that configured logging has (Dagster, `logging.basicConfig`):
+    it prints every record to the standard error of the moment, which CliRunner captures."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), file=sys.stderr)
+
+
+@pytest.fixture
+def logging_configured():
+    handler = PrintsToStderr()
+    logging.getLogger().addHandler(handler)
+    yield
+    logging.getLogger().removeHandler(handler)
+
+
+def test_a_write_failing_in_the_data_docs_is_one_line_and_leaves_no_partial_files(
+    checked, file_size_limit, logging_configured
+):
     home, _, _ = checked
     before = _files(home)
     file_size_limit(4096)  # every Data Docs page is larger
