@@ -2,7 +2,6 @@
 a person can redo from the fixture's submissions."""
 
 import csv
-from pathlib import Path
 
 import pytest
 
@@ -245,8 +244,8 @@ def test_build_is_recorded(home):
     # a model's row checks instead of one per column (staging, intermediate, fct_park_quarter's relationships); 26
     # with a model's grain and row checks in one test (grain_and_rows: four intermediate or core models, findings)
     assert record.tests == 26
-    # dbt's partial-parse state is kept where the home parses, under a profile naming the file by name only
-    assert Path(home.root / "dbt" / "parse" / "target" / "partial_parse.msgpack").exists()
+    # where dbt keeps its partial-parse state is test_build's: this home may have been built on a parse the worker
+    # made earlier for another home (nhtz.dbt_runner.parsed_project), which writes none here
 
 
 def test_a_shared_grain_and_an_unknown_indicator_fail_the_facts_one_test(home, tmp_path):
