@@ -31,11 +31,17 @@ def home(built_fixture_home):
     return built_fixture_home
 
 
-def query(home, sql, *params):
+@pytest.fixture(scope="module")
+def marts(home):
+    """One read-only connection for the module's reads: each new DuckDB instance costs some 25 ms of catalog."""
     with connect(home.working_db, read_only=True) as con:
-        cursor = con.execute(sql, list(params))
-        columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        yield con
+
+
+def query(con, sql, *params):
+    cursor = con.execute(sql, list(params))
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
 def assert_matches(row, expected, where):
@@ -49,18 +55,18 @@ def assert_matches(row, expected, where):
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED["national"]))
-def test_national_quarter_matches_hand_arithmetic(home, key):
+def test_national_quarter_matches_hand_arithmetic(marts, key):
     quarter, indicator = key
-    rows = query(home, "select * from marts.national_quarter where quarter = ? and indicator_code = ?", quarter, indicator)
+    rows = query(marts, "select * from marts.national_quarter where quarter = ? and indicator_code = ?", quarter, indicator)
     assert len(rows) == 1
     assert_matches(rows[0], EXPECTED["national"][key], f"national {key}")
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED["region"]))
-def test_region_quarter_matches_hand_arithmetic(home, key):
+def test_region_quarter_matches_hand_arithmetic(marts, key):
     region, quarter, indicator = key
     rows = query(
-        home,
+        marts,
         "select * from marts.region_quarter where region = ? and quarter = ? and indicator_code = ?",
         region, quarter, indicator,
     )
@@ -72,10 +78,10 @@ def test_region_quarter_matches_hand_arithmetic(home, key):
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED["park"]))
-def test_fct_park_quarter_matches_hand_arithmetic(home, key):
+def test_fct_park_quarter_matches_hand_arithmetic(marts, key):
     letter, quarter, indicator = key
     rows = query(
-        home,
+        marts,
         "select * from marts.fct_park_quarter where park_id = ? and quarter = ? and indicator_code = ?",
         PARKS[letter], quarter, indicator,
     )
@@ -88,7 +94,7 @@ def _ratio_definitions():
         return [(r["indicator_code"], r["numerator"], r["denominator"]) for r in csv.DictReader(f) if r["kind"] == "ratio"]
 
 
-def test_one_row_per_value_and_per_computable_ratio(home):
+def test_one_row_per_value_and_per_computable_ratio(marts):
     # every submitted quarter-end value, plus every ratio whose two components the park sent with a denominator > 0
     expected = set(YTD)
     for code, numerator, denominator in _ratio_definitions():
@@ -97,15 +103,15 @@ def test_one_row_per_value_and_per_computable_ratio(home):
                 den = YTD.get((letter, denominator, quarter))
                 if (letter, numerator, quarter) in YTD and den is not None and den > 0:
                     expected.add((letter, code, quarter))
-    rows = query(home, "select park_id, indicator_code, quarter from marts.fct_park_quarter")
+    rows = query(marts, "select park_id, indicator_code, quarter from marts.fct_park_quarter")
     assert {(LETTER[r["park_id"]], r["indicator_code"], r["quarter"]) for r in rows} == expected
     assert len(rows) == len(expected)
 
 
-def test_values_are_converted_to_the_mart_unit(home):
+def test_values_are_converted_to_the_mart_unit(marts):
     # every value in the mart equals the submitted value times the unit factor, worked out in the fixture
     rows = query(
-        home,
+        marts,
         "select park_id, indicator_code, quarter, value_ytd from marts.fct_park_quarter "
         "where indicator_code in (select indicator_code from reference.indicators where kind in ('flow', 'stock'))",
     )
@@ -113,9 +119,9 @@ def test_values_are_converted_to_the_mart_unit(home):
         assert row["value_ytd"] == pytest.approx(YTD[(LETTER[row["park_id"]], row["indicator_code"], row["quarter"])])
 
 
-def test_stocks_and_ratios_have_no_single_quarter_and_growth_is_nominal(home):
+def test_stocks_and_ratios_have_no_single_quarter_and_growth_is_nominal(marts):
     rows = query(
-        home,
+        marts,
         "select count(*) filter (where value_q is not null and indicator_code in "
         "('employees', 'invention_patents_owned', 'rd_intensity')) as bad_q, "
         "count(*) filter (where price_basis <> 'nominal') as not_nominal from marts.fct_park_quarter",
@@ -123,21 +129,21 @@ def test_stocks_and_ratios_have_no_single_quarter_and_growth_is_nominal(home):
     assert rows[0] == {"bad_q": 0, "not_nominal": 0}
 
 
-def test_quality_status_counts(home):
+def test_quality_status_counts(marts):
     # errors: D revenue 2023Q3 (YTD fell), B IVA 2023Q4 (part > whole)
     # derived from an error: D revenue_per_employee 2023Q3 (its revenue), D revenue 2023Q4 (its single quarter
     # would be 60 − 45); B's IVA 2023Q4 feeds no ratio and no later quarter of the fixture
     # warnings: B revenue 2023Q3 (copied from Q2), A energy 2023Q4 (yoy +90 % against +30 % like-for-like)
-    rows = query(home, "select quality_status, count(*) as n from marts.fct_park_quarter group by 1")
+    rows = query(marts, "select quality_status, count(*) as n from marts.fct_park_quarter group by 1")
     counts = {r["quality_status"]: r["n"] for r in rows}
     assert counts["error"] == 2
     assert counts["derived_from_error"] == 2
     assert counts["warning"] == 2
 
 
-def test_revisions_keep_every_vintage(home):
+def test_revisions_keep_every_vintage(marts):
     rows = query(
-        home,
+        marts,
         "select value, is_current, file_name from audit.revisions "
         "where park_id = ? and period = '2023Q4' and indicator_code = 'gdp' order by vintage",
         PARKS["A"],
@@ -146,21 +152,21 @@ def test_revisions_keep_every_vintage(home):
     assert rows[1]["file_name"].endswith("_更正.csv")
     # every landed value is one revisions row: the fixture lands one row per submitted value plus the revision
     total = sum(len(values) for indicators in SUBMITTED.values() for _, values in indicators.values())
-    assert query(home, "select count(*) as n from audit.revisions")[0]["n"] == total + 1
-    monthly = query(home, "select period from audit.revisions where park_id = ? and period like '2023-0%'", PARKS["A"])
+    assert query(marts, "select count(*) as n from audit.revisions")[0]["n"] == total + 1
+    monthly = query(marts, "select period from audit.revisions where park_id = ? and period like '2023-0%'", PARKS["A"])
     assert sorted(r["period"] for r in monthly) == ["2023-01", "2023-02"]
 
 
-def test_park_month_ytd_is_the_monthly_series(home):
+def test_park_month_ytd_is_the_monthly_series(marts):
     rows = query(
-        home,
+        marts,
         "select * from marts.park_month_ytd where park_id = ? and indicator_code = 'gdp' and period = '2023-02'",
         PARKS["A"],
     )
     assert_matches(rows[0], EXPECTED["month_a_gdp_2023_02"], "A gdp 2023-02")
     # quarter-end months are in the monthly view too: 2023-12 is A's revised 44
     rows = query(
-        home,
+        marts,
         "select value_ytd, revision_count from marts.park_month_ytd "
         "where park_id = ? and indicator_code = 'gdp' and period = '2023-12'",
         PARKS["A"],
@@ -168,10 +174,10 @@ def test_park_month_ytd_is_the_monthly_series(home):
     assert rows == [{"value_ytd": 44.0, "revision_count": 1}]
 
 
-def test_region_and_province_totals_add_up_to_national(home):
+def test_region_and_province_totals_add_up_to_national(marts):
     # the fixture's regions: 东部 A, B; 中部 C; 西部 D, E
     rows = query(
-        home,
+        marts,
         "select region, sum(n_parks) as n from marts.region_quarter where quarter = '2023Q4' and indicator_code = 'gdp' "
         "group by region order by region",
     )
@@ -180,7 +186,7 @@ def test_region_and_province_totals_add_up_to_national(home):
         expected[REGIONS[letter]] = expected.get(REGIONS[letter], 0) + 1
     assert {r["region"]: r["n"] for r in rows} == expected
     rows = query(
-        home,
+        marts,
         "select province, value_ytd from marts.province_quarter where quarter = '2023Q4' and indicator_code = 'gdp' "
         "order by province",
     )
@@ -190,19 +196,19 @@ def test_region_and_province_totals_add_up_to_national(home):
     )
 
 
-def test_single_quarter_growth_both_ways_and_percentage_points(home):
-    gdp = query(home, "select * from marts.national_quarter where quarter = '2023Q4' and indicator_code = 'gdp'")[0]
+def test_single_quarter_growth_both_ways_and_percentage_points(marts):
+    gdp = query(marts, "select * from marts.national_quarter where quarter = '2023Q4' and indicator_code = 'gdp'")[0]
     # single quarters 2023Q4: A 11 + B 21 + C 6 + D 5 + E 11 = 54 against 2022Q4: A 10 + B 20 + C 5 + D 4 = 39
     assert gdp["yoy_q_pct"] == pytest.approx((54 / 39 - 1) * 100)
     # like-for-like: A, B, C, D have a single quarter in both years: 43 against 39
     assert (gdp["yoy_q_pct_lfl"], gdp["n_parks_q_lfl"]) == (pytest.approx((43 / 39 - 1) * 100), 4)
     assert gdp["yoy_ytd_pp"] is None  # not a ratio
     assert str(gdp["quarter_end"]) == "2023-12-31"
-    rd = query(home, "select * from marts.national_quarter where quarter = '2023Q4' and indicator_code = 'rd_intensity'")[0]
+    rd = query(marts, "select * from marts.national_quarter where quarter = '2023Q4' and indicator_code = 'rd_intensity'")[0]
     # 7.96 / 216 × 100 = 3.6852 % against 5.75 / 156 × 100 = 3.6859 %: −0.0007 points, never a relative "growth"
     assert rd["yoy_ytd_pp"] == pytest.approx(7.96 / 216 * 100 - 5.75 / 156 * 100)
     park = query(
-        home,
+        marts,
         "select park_id, yoy_ytd_pp from marts.fct_park_quarter where quarter = '2023Q4' and indicator_code = 'rd_intensity'",
     )
     by_letter = {LETTER[r["park_id"]]: r["yoy_ytd_pp"] for r in park}
@@ -212,10 +218,10 @@ def test_single_quarter_growth_both_ways_and_percentage_points(home):
     assert by_letter["E"] is None  # no 2022
 
 
-def test_published_columns_follow_the_contract_and_carry_chinese_docs(home):
+def test_published_columns_follow_the_contract_and_carry_chinese_docs(marts):
     def columns(table):
         rows = query(
-            home,
+            marts,
             "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
             "order by ordinal_position",
             table,
@@ -225,10 +231,10 @@ def test_published_columns_follow_the_contract_and_carry_chinese_docs(home):
     assert columns("fct_park_quarter") == CONTRACT_FCT_COLUMNS
     assert columns("national_quarter")[: len(CONTRACT_AGGREGATE_COLUMNS)] == CONTRACT_AGGREGATE_COLUMNS
     assert columns("region_quarter")[: len(CONTRACT_AGGREGATE_COLUMNS) + 1] == ["region"] + CONTRACT_AGGREGATE_COLUMNS
-    comment = query(home, "select comment from duckdb_tables() where schema_name = 'marts' and table_name = 'fct_park_quarter'")
+    comment = query(marts, "select comment from duckdb_tables() where schema_name = 'marts' and table_name = 'fct_park_quarter'")
     assert "园区季度指标事实表" in comment[0]["comment"]
     column_comment = query(
-        home,
+        marts,
         "select comment from duckdb_columns() where schema_name = 'marts' and table_name = 'national_quarter' "
         "and column_name = 'yoy_ytd_pct_lfl'",
     )
