@@ -24,10 +24,13 @@ module runs whole on one worker, so a module's own fixtures are made once, and m
 of SLOWEST_FIRST below, the longest first, so that the two workers finish together.
 """
 
+import inspect
 import os
 import shutil
 import stat
+import sys
 import tempfile
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,12 +80,30 @@ def pytest_configure(config: pytest.Config) -> None:
     fixture build takes 5.0–5.7 CPU seconds on one core against 7.0 spread over two, and less wall time
     (docs/testing.md)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ...: set by pytest-xdist in each worker
+    if worker:
+        give_the_workers_bootstrap_code_a_module()
     if not worker or not hasattr(os, "sched_setaffinity"):
         return
     cores = sorted(os.sched_getaffinity(0))
     share = max(1, len(cores) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
     first = int(worker.removeprefix("gw")) * share % len(cores)
     os.sched_setaffinity(0, set(cores[first:first + share]))
+
+
+def give_the_workers_bootstrap_code_a_module() -> None:
+    """A pytest-xdist worker runs inside code that execnet exec's as source (its "<string>" bootstrap, and
+    xdist/remote.py), which no module in sys.modules has as its file. `inspect.getmodule` finds no module for those
+    frames and scans all of sys.modules again at every call (thousands of modules here). dbt_common's behaviour flags
+    compute their default source with `inspect.stack()`, which looks up the module of every frame, for each flag at
+    every adapter registration: 7 CPU seconds of `make test` in a py-spy profile (docs/testing.md). A module named
+    after each such file gives those frames one."""
+    frame = inspect.currentframe()
+    while frame is not None:
+        if inspect.getmodule(frame) is None:
+            module = types.ModuleType(f"xdist_worker_code_{len(sys.modules)}")
+            module.__file__ = frame.f_code.co_filename
+            sys.modules[module.__name__] = module
+        frame = frame.f_back
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
