@@ -373,8 +373,8 @@ def _land(home: Home, rows: list[dict]) -> None:
     columns = ", ".join(rows[0])
     with connect(home.working_db) as con:
         ensure_landing_tables(con)
-        # one insert of all the rows, as Arrow: DuckDB's executemany runs the insert once per row (a second or more
-        # for the fixture, at every home the suite makes)
+        # one insert of all the rows, as Arrow: DuckDB's executemany runs the insert once per row (0.45 s of the
+        # 229 fixture rows against 0.1 s, at every home the suite makes)
         con.register("fixture_rows", pa.Table.from_pylist(rows))
         con.execute(f"insert into raw.observations ({columns}) select {columns} from fixture_rows")
         con.unregister("fixture_rows")
