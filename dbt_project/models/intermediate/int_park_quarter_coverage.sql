@@ -1,9 +1,15 @@
 -- "Active at quarter end" has this one home: every registry park against every quarter that any park reported,
 -- whether it was a national zone on the quarter's last day, and whether it submitted anything for that quarter.
 -- The missing-submission rule, the publication gate's coverage and the report all read it.
+-- Incremental (macros/incremental/reprocessed_quarters.sql): each quarter stands alone; a changed registry changes
+-- the project's fingerprint, and that build is a full refresh.
+{{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
+{%- set since = reprocess_since() %}
+
 with park_months as (
 
     select * from {{ ref('int_park_months_current') }}
+    where {{ reprocessed(quarter_index_of_month('year', 'month'), since) }}
 
 ),
 

@@ -1,6 +1,11 @@
+-- incremental (macros/incremental/reprocessed_quarters.sql): each quarter stands alone
+{{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
+{%- set since = reprocess_since() %}
+
 with park_quarter_coverage as (
 
     select * from {{ ref('int_park_quarter_coverage') }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 
