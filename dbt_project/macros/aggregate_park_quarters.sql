@@ -2,6 +2,7 @@
     Totals of the usable park values (int_park_quarter_growth_panel) per quarter and indicator, optionally per
     `group_columns` (region, province), as the CTE `aggregated`. One definition for national, regional and provincial marts:
     - flows and stocks: Σ value_ytd; ratios: Σ numerator / Σ denominator × multiplier, never an average of ratios;
+      every Σ is `stable_sum` (macros/portable/stable_sum.sql): the same total whatever order the parks come in;
     - value_q of flows: Σ of the parks' single-quarter values over the parks that have one (n_parks_q);
     - yoy_ytd_pct: this total against last year's total, each over all parks reporting in its period;
     - yoy_ytd_pct_lfl: the same over the like-for-like parks only (usable in both periods), n_parks_lfl of them,
@@ -31,35 +32,36 @@ totals as (
         indicator_code,
         kind,
         case
-            when kind = 'ratio' then sum(numerator_ytd) / nullif(sum(denominator_ytd), 0) * any_value(multiplier)
-            else sum(value_ytd)
+            when kind = 'ratio'
+                then {{ stable_sum('numerator_ytd') }} / nullif({{ stable_sum('denominator_ytd') }}, 0) * any_value(multiplier)
+            else {{ stable_sum('value_ytd') }}
         end as value_ytd,
-        case when kind = 'flow' then sum(value_q) end as value_q,
+        case when kind = 'flow' then {{ stable_sum('value_q') }} end as value_q,
         count(*) as n_parks,
         count(value_q) as n_parks_q,
         case
             when kind = 'ratio'
                 then
-                    sum(numerator_ytd) filter (where is_like_for_like)
-                    / nullif(sum(denominator_ytd) filter (where is_like_for_like), 0)
+                    {{ stable_sum('numerator_ytd', where='is_like_for_like') }}
+                    / nullif({{ stable_sum('denominator_ytd', where='is_like_for_like') }}, 0)
                     * any_value(multiplier)
-            else sum(value_ytd) filter (where is_like_for_like)
+            else {{ stable_sum('value_ytd', where='is_like_for_like') }}
         end as lfl_value_ytd,
         case
             when kind = 'ratio'
                 then
-                    sum(last_year_numerator_ytd) filter (where is_like_for_like)
-                    / nullif(sum(last_year_denominator_ytd) filter (where is_like_for_like), 0)
+                    {{ stable_sum('last_year_numerator_ytd', where='is_like_for_like') }}
+                    / nullif({{ stable_sum('last_year_denominator_ytd', where='is_like_for_like') }}, 0)
                     * any_value(multiplier)
-            else sum(last_year_value_ytd) filter (where is_like_for_like)
+            else {{ stable_sum('last_year_value_ytd', where='is_like_for_like') }}
         end as lfl_last_year_value_ytd,
         count(*) filter (where is_like_for_like) as n_parks_lfl,
-        sum(value_q) filter (where is_like_for_like_q) as lfl_value_q,
-        sum(last_year_value_q) filter (where is_like_for_like_q) as lfl_last_year_value_q,
+        {{ stable_sum('value_q', where='is_like_for_like_q') }} as lfl_value_q,
+        {{ stable_sum('last_year_value_q', where='is_like_for_like_q') }} as lfl_last_year_value_q,
         count(*) filter (where is_like_for_like_q) as n_parks_q_lfl,
         -- two-year average growth: over the parks with a usable value in this year and two years before
-        sum(value_ytd) filter (where two_years_ago_value_ytd is not null) as two_year_value_ytd,
-        sum(two_years_ago_value_ytd) as two_years_ago_value_ytd,
+        {{ stable_sum('value_ytd', where='two_years_ago_value_ytd is not null') }} as two_year_value_ytd,
+        {{ stable_sum('two_years_ago_value_ytd') }} as two_years_ago_value_ytd,
         -- a rise smaller than floating rounding (1e-9 of the base) is no rise: 2.2 / 44 and 2.0 / 40 are both 5 %
         count(*) filter (
             where is_like_for_like and value_ytd - last_year_value_ytd > 1e-9 * abs(last_year_value_ytd)

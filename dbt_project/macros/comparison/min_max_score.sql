@@ -23,3 +23,8 @@
 {% macro bounded_score(expression) -%}
     least(100.0, greatest(0.0, {{ expression }}))
 {%- endmacro %}
+
+{# The mean of a group's scores weighted by `weight`, the same whatever order its rows come in (stable_sum). #}
+{% macro weighted_mean(value, weight) -%}
+    {{ stable_sum(weight ~ ' * ' ~ value) }} / {{ stable_sum(weight) }}
+{%- endmacro %}

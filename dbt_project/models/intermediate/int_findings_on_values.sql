@@ -52,7 +52,7 @@ national_like_for_like_growth as (
     select
         quarter,
         indicator_code,
-        {{ growth_pct('sum(value_ytd)', 'sum(last_year_value_ytd)') }} as yoy_ytd_pct_lfl
+        {{ growth_pct(stable_sum('value_ytd'), stable_sum('last_year_value_ytd')) }} as yoy_ytd_pct_lfl
     from growth_panel
     where is_like_for_like and kind in ('flow', 'stock')
     group by quarter, indicator_code

@@ -71,7 +71,7 @@ dimension_scores as (
         quarter_num,
         dimension,
         -- a weighted mean of 0-100 scores, bounded so that floating rounding never leaves the range
-        {{ bounded_score('sum(indicator_weight * scaled_score) / sum(indicator_weight)') }} as dimension_score,
+        {{ bounded_score(weighted_mean('scaled_score', 'indicator_weight')) }} as dimension_score,
         count(*) as n_indicators
     from scaled_values
     group by park_id, quarter, year, quarter_num, dimension
@@ -95,7 +95,7 @@ composite_scores as (
     select
         park_id,
         quarter,
-        {{ bounded_score('sum(dimension_weight * dimension_score) / sum(dimension_weight)') }} as composite_score,
+        {{ bounded_score(weighted_mean('dimension_score', 'dimension_weight')) }} as composite_score,
         count(*) as n_dimensions
     from weighted_dimensions
     group by park_id, quarter

@@ -33,7 +33,7 @@ like_for_like_bases as (
     select
         quarter,
         indicator_code,
-        sum(value_ytd_last_year) as base_ytd_lfl,
+        {{ stable_sum('value_ytd_last_year') }} as base_ytd_lfl,
         count(*) as n_parks_lfl
     from like_for_like_parks
     group by quarter, indicator_code
