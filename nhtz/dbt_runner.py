@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from nhtz.db import attach_options, catalog_name
 from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 from nhtz.state import write_atomically
@@ -112,9 +113,20 @@ class DbtWorkspace:
     def log_file(self) -> Path:
         return self.log_dir / "dbt.log"
 
+    def database(self, path: str) -> dict:
+        """How dbt opens the database file at `path`: attached as nhtz.db.connect attaches every writer's (at its
+        row-group size), under the name DuckDB gives the file when opened, so the compiled SQL names the same
+        catalog either way."""
+        catalog = catalog_name(self.db_path)
+        return {
+            "path": ":memory:",
+            "database": catalog,
+            "attach": [{"path": path, "alias": catalog, "options": attach_options()}],
+        }
+
     def profile(self) -> dict:
         path = Path(self.db_path).name if self.names_file_only else str(Path(self.db_path).resolve())
-        output = {"type": "duckdb", "path": path, "threads": self.threads}
+        output = {"type": "duckdb", **self.database(path), "threads": self.threads}
         if self.duckdb_settings:
             output["settings"] = dict(self.duckdb_settings)
         return {PROFILE: {"target": "working", "outputs": {"working": output}}}
@@ -244,19 +256,13 @@ _PARSED: dict[str, object] = {}
 def parsed_project(workspace: DbtWorkspace, run_vars: dict):
     """The project as dbt parses it for this workspace's kind of database, parsed once per process. What parsing
     reads besides the project's files (which the fingerprint in the vars covers) is the profile and the database's
-    name (the file's stem, which names every relation), not where the file is. None when the project does not
-    parse: the run itself then says why."""
+    name (which names every relation), not where the file is: the parsing profile names the file alone.
+    None when the project does not parse: the run itself then says why."""
     from dbt.cli.main import dbtRunner
 
-    profile = workspace.profile()[PROFILE]
-    output = {name: value for name, value in profile["outputs"][profile["target"]].items() if name != "path"}
-    key = json.dumps(
-        [str(workspace.project_dir), Path(workspace.db_path).stem, profile["target"], output, run_vars],
-        sort_keys=True,
-        default=str,
-    )
+    parsing = workspace.parse_workspace()
+    key = json.dumps([str(workspace.project_dir), parsing.profile(), run_vars], sort_keys=True, default=str)
     if key not in _PARSED:
-        parsing = workspace.parse_workspace()
         parsing.write_profile()
         outcome = dbtRunner().invoke([
             "parse", "--project-dir", str(workspace.project_dir), "--profiles-dir", str(parsing.profiles_dir),

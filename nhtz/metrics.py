@@ -20,7 +20,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from nhtz import dbt_runner
-from nhtz.dbt_runner import PROFILE, DbtWorkspace
+from nhtz.dbt_runner import DbtWorkspace
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
@@ -197,13 +197,11 @@ TIME = "metric_time__quarter"
 
 @dataclass(frozen=True)
 class ServingWorkspace(DbtWorkspace):
-    """The one dbt runner's workspace for the serving database, opened read-only: the semantic layer only reads."""
+    """The one dbt runner's workspace for the serving database, opened read-only (directly, not attached as a
+    writer's is): the semantic layer only reads."""
 
-    def profile(self) -> dict:
-        profile = super().profile()
-        for output in profile[PROFILE]["outputs"].values():
-            output["config_options"] = {"access_mode": "READ_ONLY"}
-        return profile
+    def database(self, path: str) -> dict:
+        return {"path": path, "config_options": {"access_mode": "READ_ONLY"}}
 
 
 def serving_workspace(home: Home) -> ServingWorkspace:

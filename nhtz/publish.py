@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from nhtz import state
-from nhtz.db import connect
+from nhtz.db import connect, sql_identifier, sql_literal
 from nhtz.errors import GateFailed, NhtzError, first_line
 from nhtz.home import Home
 from nhtz.settings import load_settings
@@ -156,15 +156,7 @@ def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _quoted(table: str) -> str:
-    return ".".join(_identifier(part) for part in table.split(".", 1))
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return ".".join(sql_identifier(part) for part in table.split(".", 1))
 
 
 def _count_rows(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
@@ -205,9 +197,9 @@ def comment_statements(docs: dict[str, TableDocs], tables: list[str]) -> list[st
     statements = []
     for table in tables:
         if docs[table].comment:
-            statements.append(f"comment on table {_quoted(table)} is {_literal(docs[table].comment)}")
+            statements.append(f"comment on table {_quoted(table)} is {sql_literal(docs[table].comment)}")
         statements += [
-            f"comment on column {_quoted(table)}.{_identifier(column)} is {_literal(comment)}"
+            f"comment on column {_quoted(table)}.{sql_identifier(column)} is {sql_literal(comment)}"
             for column, comment in docs[table].columns.items()
             if comment
         ]
@@ -220,7 +212,7 @@ def copy_published_tables(working_db: Path, target: Path, tables: list[str]) -> 
     Raw, staging, intermediate and reference tables stay behind: readers get what is published and nothing else.
     """
     with connect(target) as con:
-        con.execute(f"attach {_literal(str(working_db))} as work (read_only)")
+        con.execute(f"attach {sql_literal(str(working_db))} as work (read_only)")
         definitions = dict(
             con.execute(
                 "select schema_name || '.' || table_name, sql from duckdb_tables() where database_name = 'work'"

@@ -218,14 +218,18 @@ def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, la
     assert identity.started_at <= identity.finished_at and identity.started_at.tzinfo == timezone.utc
     # per-home profile, target and log folders; dbt let go of the database: it opens for writing at once
     profile = json.loads((landed_home.root / "dbt" / "profiles.yml").read_text())
-    assert profile["nhtz"]["outputs"]["working"]["path"] == str(landed_home.working_db.resolve())
+    attached = profile["nhtz"]["outputs"]["working"]["attach"][0]
+    # attached as every writer attaches it: at 16 384 rows per row group, under the name the compiled SQL uses
+    assert attached == {
+        "path": str(landed_home.working_db.resolve()), "alias": "nhtz", "options": {"row_group_size": 16384}
+    }
     # a build keeps its run results but writes no manifest; dbt's partial-parse state is kept where the home parses,
     # under a profile that names the database by its file name alone, so that it serves a copy of the home too
     target = landed_home.root / "dbt" / "target"
     assert not (target / "manifest.json").exists()
     assert (landed_home.root / "dbt" / "parse" / "target" / "partial_parse.msgpack").exists()
     parse_profile = json.loads((landed_home.root / "dbt" / "parse" / "profiles.yml").read_text())
-    assert parse_profile["nhtz"]["outputs"]["working"]["path"] == "nhtz.duckdb"
+    assert parse_profile["nhtz"]["outputs"]["working"]["attach"][0]["path"] == "nhtz.duckdb"
     # so a copy of the home, parsed afresh by dbt (as a new process on it would), parses only what changed: nothing
     copy = Home(tmp_path / "copied")
     shutil.copytree(landed_home.root, copy.root)

@@ -35,7 +35,7 @@ from nhtz.cli import app
 from nhtz.db import connect
 from nhtz.errors import GateFailed, NhtzError
 from nhtz.home import Home
-from nhtz.publish import PUBLISHED_AUDIT_TABLES, publish
+from nhtz.publish import PUBLISHED_AUDIT_TABLES, copy_published_tables, publish
 from nhtz.state import CheckRecord
 from serving_fixture import allow_any_coverage, copy_home, file_digests
 
@@ -515,3 +515,31 @@ def test_a_home_published_with_a_parquet_link_gets_a_real_folder(published):
     assert shown_version(published) == 2
     assert sorted(p.name for p in (published.serving_dir / "parquet_versions").iterdir()) == ["000001", "000002"]
     assert sorted(p.name for p in parquet_files(old_version)) == sorted(p.name for p in parquet_files(published.parquet_dir))
+
+
+def _row_groups(db: Path, table: str) -> list[int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return [
+            rows for (rows,) in con.execute(
+                f"select max(count) from pragma_storage_info('{table}') group by row_group_id order by row_group_id"
+            ).fetchall()
+        ]
+
+
+def test_tables_stay_in_row_groups_of_16384_rows_through_later_writers_and_the_serving_copy(tmp_path):
+    # DuckDB scans a table on as many threads as it has row groups; at its default of 122 880 rows the marts' tables
+    # were one group and a tail (nhtz/db.py, ROW_GROUP_SIZE). 40 000 rows: two full groups of 16 384 and 7 232.
+    working = tmp_path / "nhtz.duckdb"
+    with connect(working) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.numbers as select range as n from range(40000)")
+    assert _row_groups(working, "marts.numbers") == [16384, 16384, 7232]
+    # a later writer (ingestion, the gate) checkpoints on closing: a connection at DuckDB's default size merged all
+    # of them into one group of 40 001 rows here; the row it adds is a group of its own
+    with connect(working) as con:
+        con.execute("insert into marts.numbers values (40000)")
+    assert _row_groups(working, "marts.numbers") == [16384, 16384, 7232, 1]
+    # the serving copy that readers open is written the same way
+    serving = tmp_path / "serving" / "nhtz.duckdb"
+    copy_published_tables(working, serving, ["marts.numbers"])
+    assert _row_groups(serving, "marts.numbers") == [16384, 16384, 7233]

@@ -14,6 +14,14 @@
     connection. They render to nothing, so dbt has no hook SQL left to run.
 #}
 
+{#- a table of the warehouse's own, outside any model (the landing tables, the build records), named in full: the
+    working database is attached under its name (nhtz/db.py, `connect`), so a bare `audit.x` would look in the
+    session's default catalog instead -#}
+{% macro warehouse_table(schema, identifier) %}
+    {{ return(api.Relation.create(database=target.database, schema=schema, identifier=identifier)) }}
+{% endmacro %}
+
+
 {% macro build_identity_is_recorded() %}
     {% if not execute or flags.WHICH not in ('build', 'run', 'seed', 'snapshot') %}
         {{ return(false) }}
@@ -26,8 +34,9 @@
 
 {% macro record_build_start() %}
     {% if build_identity_is_recorded() %}
+        {%- set build_identity = warehouse_table('audit', 'build_identity') %}
         {% call statement('record_build_start') %}
-        create table if not exists audit.build_identity (
+        create table if not exists {{ build_identity }} (
             invocation_id varchar primary key,
             command varchar not null,
             status varchar not null,
@@ -37,29 +46,29 @@
             landing_observations bigint not null,
             failed_nodes integer
         );
-        comment on table audit.build_identity is
+        comment on table {{ build_identity }} is
             '构建标识：每次 dbt 构建的调用编号、时间（UTC）、所读入库水位与结果。One row per dbt run that wrote the working database.';
-        comment on column audit.build_identity.invocation_id is 'dbt 调用编号（构建标识）。dbt invocation_id.';
-        comment on column audit.build_identity.command is 'dbt 命令（build 等）。The dbt command.';
-        comment on column audit.build_identity.status is
+        comment on column {{ build_identity }}.invocation_id is 'dbt 调用编号（构建标识）。dbt invocation_id.';
+        comment on column {{ build_identity }}.command is 'dbt 命令（build 等）。The dbt command.';
+        comment on column {{ build_identity }}.status is
             '结果：running 进行中（未结束即被中断）、ok 成功、failed 失败。running, ok or failed.';
-        comment on column audit.build_identity.started_at is '开始时间（UTC）。Started at, UTC.';
-        comment on column audit.build_identity.finished_at is '结束时间（UTC）。Finished at, UTC.';
-        comment on column audit.build_identity.landing_max_file_id is
+        comment on column {{ build_identity }}.started_at is '开始时间（UTC）。Started at, UTC.';
+        comment on column {{ build_identity }}.finished_at is '结束时间（UTC）。Finished at, UTC.';
+        comment on column {{ build_identity }}.landing_max_file_id is
             '构建时入库日志的最大文件编号。Last file id of audit.ingest_log when the build ran.';
-        comment on column audit.build_identity.landing_observations is
+        comment on column {{ build_identity }}.landing_observations is
             '构建时 raw.observations 的行数。Values in raw.observations when the build ran.';
-        comment on column audit.build_identity.failed_nodes is '出错或未通过的节点数。Nodes that errored or failed.';
+        comment on column {{ build_identity }}.failed_nodes is '出错或未通过的节点数。Nodes that errored or failed.';
         {{ incremental_state_ddl() }}
-        insert into audit.build_identity
+        insert into {{ build_identity }}
         select
             '{{ invocation_id }}',
             '{{ flags.WHICH }}',
             'running',
             timezone('UTC', now()),
             null,
-            (select max(file_id) from audit.ingest_log),
-            (select count(*) from raw.observations),
+            (select max(file_id) from {{ warehouse_table('audit', 'ingest_log') }}),
+            (select count(*) from {{ warehouse_table('raw', 'observations') }}),
             null;
         {% endcall %}
         {% do adapter.commit() %}
@@ -69,9 +78,10 @@
 
 {% macro record_build(results) %}
     {% if build_identity_is_recorded() %}
+        {%- set build_identity = warehouse_table('audit', 'build_identity') %}
         {% set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list %}
         {% call statement('record_build_end') %}
-        update audit.build_identity
+        update {{ build_identity }}
         set
             status = '{{ "failed" if failed else "ok" }}',
             finished_at = timezone('UTC', now()),
@@ -92,7 +102,7 @@
         if node.resource_type == 'model' and node.config.materialized == 'incremental' -%}
         {%- do incremental_models.append("'" ~ node.alias ~ "'") -%}
     {%- endfor -%}
-    delete from audit.incremental_state
+    delete from {{ warehouse_table('audit', 'incremental_state') }}
     where model not in ({{ incremental_models | join(', ') if incremental_models else "''" }});
 {%- endmacro %}
 
@@ -100,7 +110,8 @@
 {#- the incremental park-level models' own state (macros/incremental/reprocessed_quarters.sql): created here, before
     any model runs, because two models' post-hooks creating it at once would conflict -#}
 {% macro incremental_state_ddl() -%}
-    create table if not exists audit.incremental_state (
+    {%- set incremental_state = warehouse_table('audit', 'incremental_state') -%}
+    create table if not exists {{ incremental_state }} (
         model varchar not null,
         invocation_id varchar not null,
         landing_max_file_id integer,
@@ -108,15 +119,15 @@
         project_fingerprint varchar,
         recorded_at timestamp not null
     );
-    comment on table audit.incremental_state is
+    comment on table {{ incremental_state }} is
         '增量模型状态：每个增量模型每次构建一行，记录其已处理到的入库文件编号与项目指纹。One row per incremental model and build: the landing it has processed.';
-    comment on column audit.incremental_state.model is '增量模型名称。The incremental model.';
-    comment on column audit.incremental_state.invocation_id is '构建标识（dbt 调用编号）。The build (dbt invocation id).';
-    comment on column audit.incremental_state.landing_max_file_id is
+    comment on column {{ incremental_state }}.model is '增量模型名称。The incremental model.';
+    comment on column {{ incremental_state }}.invocation_id is '构建标识（dbt 调用编号）。The build (dbt invocation id).';
+    comment on column {{ incremental_state }}.landing_max_file_id is
         '此次构建后该模型已处理到的最大入库文件编号。Last file id of audit.ingest_log the model has processed.';
-    comment on column audit.incremental_state.reprocessed_from is
+    comment on column {{ incremental_state }}.reprocessed_from is
         '此次重算的起始季度序号（年×4+季−1）；空值表示全部季度。Quarter index the build recomputed from; null: every quarter.';
-    comment on column audit.incremental_state.project_fingerprint is
+    comment on column {{ incremental_state }}.project_fingerprint is
         '项目指纹（模型、宏、种子与版本）；变化时下次构建全量重建。Fingerprint of the project; a change means a full refresh.';
-    comment on column audit.incremental_state.recorded_at is '记录时间（UTC）。Recorded at, UTC.';
+    comment on column {{ incremental_state }}.recorded_at is '记录时间（UTC）。Recorded at, UTC.';
 {%- endmacro %}

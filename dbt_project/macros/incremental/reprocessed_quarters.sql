@@ -61,7 +61,7 @@
     (
         with watermark as (
             select max(landing_max_file_id) as file_id
-            from audit.incremental_state
+            from {{ warehouse_table('audit', 'incremental_state') }}
             where model = '{{ this.identifier }}'
         )
 
@@ -163,7 +163,7 @@
 {% macro record_incremental_state() -%}
     {#- rendered as the model's post-hook, inside its transaction: the rows and the watermark commit together -#}
     {%- if execute and target.type == 'duckdb' and build_identity_is_recorded() -%}
-        insert into audit.incremental_state
+        insert into {{ warehouse_table('audit', 'incremental_state') }}
         select
             '{{ this.identifier }}',
             '{{ invocation_id }}',
