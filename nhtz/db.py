@@ -105,8 +105,8 @@ def ensure_landing_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 # Rows per row group in every table this project writes. DuckDB runs a scan on as many threads as the table has row
 # groups, and its default (122 880 rows) makes a 135 000-row table one full group and a tail of 11 700: every query of
-# the marts ran mostly on one core of two. At 16 384 such a table is nine groups (4 % more blocks on the demo set),
-# and the marts' SQL runs 1.06-1.1 x faster (docs/architecture.md, "Row groups"). Each writer must use the same size: a
+# the marts ran mostly on one core of two. At 16 384 such a table is nine groups (5 % more blocks on the demo set),
+# and a query run alone gets both cores (docs/architecture.md, "Row groups"). Each writer must use the same size: a
 # checkpoint by a connection at the default merges the small groups back into large ones.
 ROW_GROUP_SIZE = 16_384
 
