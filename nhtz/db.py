@@ -1,6 +1,8 @@
 """The working database: connections and the landing tables that ingestion writes (dbt owns everything else)."""
 
+import re
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -123,6 +125,19 @@ def catalog_name(path: Path | str) -> str:
     """The name DuckDB gives a database file it opens: the file name up to its first dot (nhtz.duckdb is `nhtz`).
     dbt's compiled SQL names that catalog, so the file attached under it reads the same as the file opened."""
     return Path(path).name.lstrip(".").split(".")[0]
+
+
+def is_plain_catalog_name(name: str) -> bool:
+    """Whether DuckDB takes `name` unquoted as a database's name: an identifier, not a reserved word, not one of the
+    names it keeps for itself."""
+    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)) and name.lower() not in _reserved_catalog_names()
+
+
+@cache
+def _reserved_catalog_names() -> frozenset[str]:
+    with duckdb.connect() as con:
+        keywords = con.execute("select keyword_name from duckdb_keywords() where keyword_category = 'reserved'")
+        return frozenset(keyword.lower() for (keyword,) in keywords.fetchall()) | {"main", "memory", "system", "temp"}
 
 
 def attach_options() -> dict:

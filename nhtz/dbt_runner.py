@@ -21,7 +21,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from nhtz.db import attach_options, catalog_name
+from nhtz.db import attach_options, catalog_name, is_plain_catalog_name
+from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
 from nhtz.state import write_atomically
@@ -118,6 +119,13 @@ class DbtWorkspace:
         row-group size), under the name DuckDB gives the file when opened, so the compiled SQL names the same
         catalog either way."""
         catalog = catalog_name(self.db_path)
+        # dbt-duckdb writes the alias into its ATTACH statement unquoted
+        if not is_plain_catalog_name(catalog):
+            raise NhtzError(
+                f"dbt cannot build into {self.db_path}: before its first dot the file's name must be letters, digits "
+                f"and underscores, not starting with a digit nor a word SQL reserves (it names the catalog dbt writes "
+                f"to: {catalog!r})"
+            )
         return {
             "path": ":memory:",
             "database": catalog,

@@ -244,6 +244,17 @@ def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, la
         assert con.execute("select count(*) from audit.build_identity").fetchone() == (1,)
 
 
+@pytest.mark.parametrize("file_name, catalog", [("2025-rollup.duckdb", "2025-rollup"), ("order.duckdb", "order")])
+def test_a_database_file_dbt_cannot_attach_by_its_name_is_one_line(tmp_path, file_name, catalog):
+    # dbt-duckdb names the attached file unquoted; DuckDB would stop at the name with a syntax error
+    workspace = dbt_runner.DbtWorkspace(db_path=tmp_path / file_name, folder=tmp_path / "dbt")
+    with pytest.raises(NhtzError) as refused:
+        workspace.write_profile()
+    assert str(refused.value).startswith(f"dbt cannot build into {tmp_path / file_name}: ")
+    assert str(refused.value).endswith(f"(it names the catalog dbt writes to: '{catalog}')")
+    assert not (tmp_path / "dbt" / "profiles.yml").exists()
+
+
 def test_each_build_has_its_own_identity_and_a_read_only_dbt_run_writes_none(tmp_path, landed_home, monkeypatch):
     project = tiny_project(tmp_path / "project", LANDED_PARKS)
     monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
