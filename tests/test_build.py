@@ -5,6 +5,7 @@ The failure cases run a tiny dbt project (one seed, a good model, a broken model
 project's own build-identity hooks) so that they exercise build()'s handling without the whole warehouse.
 """
 
+import gc
 import json
 import re
 import shutil
@@ -242,6 +243,18 @@ def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, la
     assert (landed_home.root / "dbt" / "logs" / "dbt.log").exists()
     with connect(landed_home.working_db) as con:
         assert con.execute("select count(*) from audit.build_identity").fetchone() == (1,)
+    # the objects set aside from garbage collection while dbt ran are handed back
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_set_aside_from_garbage_collection_during_a_dbt_run_come_back_when_it_fails():
+    before = [object()]
+    with pytest.raises(RuntimeError):
+        with dbt_runner.earlier_objects_left_out_of_garbage_collection():
+            # the objects held before the run, this list among them, are not walked while dbt runs
+            assert gc.get_freeze_count() >= len(before)
+            raise RuntimeError("dbt stopped")
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.parametrize("file_name, catalog", [("2025-rollup.duckdb", "2025-rollup"), ("order.duckdb", "order")])
