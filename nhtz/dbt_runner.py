@@ -15,10 +15,12 @@ itself), by `failure_line` and `summarise`.
 import gc
 import hashlib
 import json
+import logging
 import re
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib.metadata import version
+from logging.handlers import RotatingFileHandler
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -35,10 +37,11 @@ DEFAULT_THREADS = 2
 # Flags of every run, in-process or through Dagster
 COMMON_FLAGS = ("--partial-parse", "--no-version-check", "--no-send-anonymous-usage-stats", "--no-use-colors")
 # Every run logs to its file at info: at dbt's default (debug) the file takes every statement of every node, and
-# writing it doubled an in-process build's time. In-process runs also keep the console quiet (progress comes through
-# event callbacks); Dagster reads dbt's structured log on stdout, so that flag is not passed there.
+# writing it doubled an in-process build's time. Dagster's dbt subprocess writes that file itself (and its structured
+# log on stdout, which dagster-dbt reads); in process, dbt's console and file logs are off, progress and the file
+# (`RunLog`) come from its events.
 FILE_LOG_FLAGS = ("--log-level-file", "info")
-IN_PROCESS_LOG_FLAGS = ("--log-level", "none", *FILE_LOG_FLAGS)
+IN_PROCESS_LOG_FLAGS = ("--log-level", "none", "--log-level-file", "none")
 FAILED_STATUSES = ("error", "fail", "runtime error")
 # A warehouse build: seeds, models, contracts and data tests. dbt's unit tests check the models' logic on fixed
 # rows, not the data, so (as dbt advises for production builds) they run where the code is checked:
@@ -236,10 +239,10 @@ def invoke(
     planned = vars is not None and FINGERPRINT_VAR in vars
     run_vars = vars if planned else fingerprinted(vars, workspace.project_dir)
     args += ["--vars", json.dumps(run_vars)]
-    callbacks = [NodeProgress(say)] if say else []
     try:
-        with earlier_objects_left_out_of_garbage_collection():
-            manifest = parsed_project(workspace, run_vars) if command[0] in REUSES_PARSE else None
+        with RunLog(workspace.log_file) as log, earlier_objects_left_out_of_garbage_collection():
+            callbacks = [log, NodeProgress(say)] if say else [log]
+            manifest = parsed_project(workspace, run_vars, log) if command[0] in REUSES_PARSE else None
             outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(args)
     finally:
         release_database()
@@ -280,22 +283,24 @@ REUSES_PARSE = ("build", "run", "test", "seed")
 _PARSED: dict[str, object] = {}
 
 
-def parsed_project(workspace: DbtWorkspace, run_vars: dict):
+def parsed_project(workspace: DbtWorkspace, run_vars: dict, log: "RunLog | None" = None):
     """The project as dbt parses it for this workspace's kind of database, parsed once per process. What parsing
     reads besides the project's files (which the fingerprint in the vars covers) is the profile and the database's
     name (which names every relation), not where the file is: the parsing profile names the file alone.
-    None when the project does not parse: the run itself then says why."""
+    None when the project does not parse: the run itself then says why. The parse logs to the workspace's log, into
+    the run's `log` when a run parses."""
     from dbt.cli.main import dbtRunner
 
     parsing = workspace.parse_workspace()
     key = json.dumps([str(workspace.project_dir), parsing.profile(), run_vars], sort_keys=True, default=str)
     if key not in _PARSED:
         parsing.write_profile()
-        outcome = dbtRunner().invoke([
-            "parse", "--project-dir", str(workspace.project_dir), "--profiles-dir", str(parsing.profiles_dir),
-            "--target-path", str(parsing.target_dir), "--log-path", str(workspace.log_dir),
-            *COMMON_FLAGS, *IN_PROCESS_LOG_FLAGS, "--no-write-json", "--vars", json.dumps(run_vars),
-        ])
+        with nullcontext(log) if log else RunLog(workspace.log_file) as parse_log:
+            outcome = dbtRunner(callbacks=[parse_log]).invoke([
+                "parse", "--project-dir", str(workspace.project_dir), "--profiles-dir", str(parsing.profiles_dir),
+                "--target-path", str(parsing.target_dir), "--log-path", str(workspace.log_dir),
+                *COMMON_FLAGS, *IN_PROCESS_LOG_FLAGS, "--no-write-json", "--vars", json.dumps(run_vars),
+            ])
         if not outcome.success:
             return None
         _PARSED[key] = outcome.result
@@ -431,7 +436,45 @@ def read_manifest(target_dir: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-# --- progress --------------------------------------------------------------------------------------------
+# --- the run's log and progress ----------------------------------------------------------------------------
+
+# dbt's own file log: files of 10 MB, five kept (its defaults)
+LOG_FILE_MAX_BYTES = 10 * 1024 * 1024
+LOGGED_LEVELS = ("info", "warn", "error")
+
+
+class RunLog:
+    """An in-process run's log file (`logs/dbt.log`) as dbt writes it at info level, from dbt's events.
+
+    dbt's own file logger formats every event as a line, scrubbed of secrets, before Python's logging drops the lines
+    below the file's level: at info about 2 000 lines a build (every statement's SQL among them) for the 150 it keeps,
+    5 % of a build's time (docs/architecture.md, "Running dbt"). This formats only the events at info and above, the
+    way dbt does, into the same rotating file."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.handler = RotatingFileHandler(path, maxBytes=LOG_FILE_MAX_BYTES, backupCount=5, encoding="utf-8")
+
+    def __enter__(self) -> "RunLog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handler.close()
+
+    def __call__(self, event) -> None:
+        from dbt_common.events.format import timestamp_to_datetime_string
+        from dbt_common.exceptions.base import env_secrets, scrub_secrets
+
+        info = event.info
+        if info.level not in LOGGED_LEVELS:
+            return
+        at = timestamp_to_datetime_string(info.ts)
+        line = f"{at} [{info.level:<5}] [{info.thread}]: {info.msg}"
+        if info.name == "MainReportVersion":  # a run's first line: dbt opens it with a separator, so do we
+            line = f"\n\n{'=' * 30} {at} | {info.invocation_id} {'=' * 30}\n{line}"
+        # the handler takes its own lock: dbt's threads call back at once
+        self.handler.handle(logging.makeLogRecord({"msg": scrub_secrets(line, env_secrets())}))
+
 
 class NodeProgress:
     """dbt's events as one line per finished node: "[12/45] model marts.fct_park_quarter ok 0.4 s".

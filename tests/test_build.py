@@ -110,6 +110,15 @@ def test_broken_model_names_the_model_and_dbt_error(tmp_path, landed_home, monke
     # the good model was built all the same: 5 parks landed in the fixture
     with connect(landed_home.working_db, read_only=True) as con:
         assert con.execute("select n_parks from main.landed_parks").fetchone() == (5,)
+    # the log named in the message holds the run at info level, as dbt writes it (nhtz.dbt_runner.RunLog): the
+    # error under its node, the summary, and none of the debug lines (every statement and its status)
+    log = (landed_home.root / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert message.endswith(f"(log: {landed_home.root / 'dbt' / 'logs' / 'dbt.log'})")
+    assert f"| {record.invocation_id} " in log
+    assert re.search(r"^\d\d:\d\d:\d\d\.\d{6} \[error\] \[MainThread\]:   Runtime Error in model broken_model \(", log, re.M)
+    assert "\n  Catalog Error: Table with name no_such_table does not exist!\n" in log
+    assert re.search(r"^\d\d:\d\d:\d\d\.\d{6} \[info \] \[MainThread\]: Done\. PASS=\d WARN=0 ERROR=1 ", log, re.M)
+    assert "SQL status" not in log and "[debug]" not in log
 
 
 def test_a_failing_reconciliation_test_fails_the_build_and_the_gate_names_it(tmp_path, landed_home, monkeypatch):
