@@ -57,10 +57,11 @@ class BuildPlan:
     @property
     def command(self) -> list[str]:
         """`nhtz build`: a full refresh builds everything; otherwise only what landed data can change (the seeds,
-        dimensions and time spines depend on the project alone, which the fingerprint vouches is unchanged)."""
+        dimensions and time spines depend on the project alone, which the fingerprint vouches is unchanged, and so
+        does a view, which holds no rows: its definition is the project's)."""
         if self.full_refresh:
             return [*dbt_runner.BUILD_COMMAND, "--full-refresh"]
-        return [*dbt_runner.BUILD_COMMAND, "--select", LANDED_DATA_AND_DOWNSTREAM]
+        return [*dbt_runner.BUILD_COMMAND, "--select", LANDED_DATA_AND_DOWNSTREAM, "--exclude", VIEWS]
 
     def cli_arguments(self, subset: bool = False) -> list[str]:
         """For Dagster's dbt subprocess, with the vars: Dagster selects the models itself (the assets asked for).
@@ -74,6 +75,7 @@ class BuildPlan:
 
 # every model, test and snapshot downstream of the dbt sources that ingestion writes (raw.observations, the ingest log)
 LANDED_DATA_AND_DOWNSTREAM = "source:raw+ source:landing_audit+"
+VIEWS = "config.materialized:view"
 
 
 def plan_build(home: Home, full_refresh: bool = False, vars: dict | None = None) -> BuildPlan:
