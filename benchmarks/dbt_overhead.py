@@ -71,21 +71,22 @@ def full_build_target(home: Home) -> Path:
 
 
 def project_manifest(home: Home) -> dict:
-    """The project's graph (models, their order and paths), from `dbt parse` in a scratch workspace on the home's
-    database: a build writes no manifest.json (nhtz.dbt_runner.invoke, artifacts=False), and a run in the home's own
-    workspace would remove the build's run results. Parsed once per database for the floor and the marts alike."""
-    return _parsed_graph(Path(home.working_db))
+    """The project's graph (models, their order and paths), from `dbt parse` in a scratch workspace: a build writes no
+    manifest.json (nhtz.dbt_runner.invoke, artifacts=False), and a run in the home's own workspace would remove the
+    build's run results. What the graph depends on besides the project is the database's catalog, its file's name
+    (parsing opens no database), so it is parsed once for every home of a run, for the floor and the marts alike."""
+    return _parsed_graph(home.working_db.name)
 
 
 @cache
-def _parsed_graph(working_db: Path) -> dict:
+def _parsed_graph(database_file_name: str) -> dict:
     from nhtz import dbt_runner
 
     with tempfile.TemporaryDirectory(prefix="nhtz-parse-") as scratch:
-        workspace = dbt_runner.DbtWorkspace(db_path=working_db, folder=Path(scratch))
+        workspace = dbt_runner.DbtWorkspace(db_path=Path(scratch) / database_file_name, folder=Path(scratch))
         run = dbt_runner.invoke(workspace, ["parse"])
         if not run.success:
-            raise SystemExit(f"dbt could not parse the project for {working_db}: {run.failure_line()}")
+            raise SystemExit(f"dbt could not parse the project for {database_file_name}: {run.failure_line()}")
         return dbt_runner.read_manifest(workspace.target_dir)
 
 
