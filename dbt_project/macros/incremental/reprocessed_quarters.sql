@@ -107,10 +107,16 @@
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
+    {#- the post-hooks of the transaction (the model's state row) go with the replace, as one statement: the same
+        transaction, one round of dbt's statement machinery fewer -#}
+    {%- set hooks_in_transaction = [] -%}
+    {%- for hook in post_hooks | selectattr('transaction', 'equalto', true) -%}
+        {%- do hooks_in_transaction.append(render(hook.get('sql')) | trim) -%}
+    {%- endfor -%}
     {%- call statement('main') -%}
-        {{ replace_reprocessed_quarters(this, compiled_code) }}
+        {{ replace_reprocessed_quarters(this, compiled_code) }};
+        {{ hooks_in_transaction | reject('equalto', '') | join(';\n') }}
     {%- endcall -%}
-    {{ run_hooks(post_hooks, inside_transaction=True) }}
     {% do adapter.commit() %}
     {{ run_hooks(post_hooks, inside_transaction=False) }}
     {{ return({'relations': [this.incorporate(type='table')]}) }}
