@@ -462,12 +462,12 @@ class RunLog:
         self.handler.close()
 
     def __call__(self, event) -> None:
+        info = event.info
+        if info.level not in LOGGED_LEVELS:  # most events: every statement's, at debug
+            return
         from dbt_common.events.format import timestamp_to_datetime_string
         from dbt_common.exceptions.base import env_secrets, scrub_secrets
 
-        info = event.info
-        if info.level not in LOGGED_LEVELS:
-            return
         at = timestamp_to_datetime_string(info.ts)
         line = f"{at} [{info.level:<5}] [{info.thread}]: {info.msg}"
         if info.name == "MainReportVersion":  # a run's first line: dbt opens it with a separator, so do we
