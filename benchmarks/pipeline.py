@@ -49,7 +49,7 @@ def full_pipeline(results: Results, workdir: Path, repeats: int, say) -> Home:
         results.add("full pipeline (all stages)", time.perf_counter() - started, target=30)
         # the direct-SQL floor of this repeat's warehouse, seconds after its build: run in a block after every
         # repeat, minutes later, the same floor read 1.62-2.07 s from one run to the next (benchmarks/README.md)
-        dbt_overhead.direct_sql_floor(results, home, workdir, 1, say)
+        dbt_overhead.direct_sql_floor(results, home, workdir, say)
     return home
 
 
