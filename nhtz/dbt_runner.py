@@ -265,7 +265,7 @@ def earlier_objects_left_out_of_garbage_collection():
 
     dbt allocates fast enough to set off a full collection about once a build, and a full collection walks every object
     of the process: the parsed project, and in a long process (the benchmarks, the test suite, Dagster) whatever the
-    earlier steps left (GX, pandas). That cost 0.3-0.6 s of a 4 s build, all of it holding the GIL that dbt's two
+    earlier steps left (GX, pandas). That cost 0.4-0.65 s of a 4-5 s build, all of it holding the GIL that dbt's two
     threads share (docs/architecture.md, "Running dbt"). `gc.freeze` sets those objects aside for the run;
     what dbt itself allocates is collected as before, and `gc.unfreeze` hands the earlier objects back when it ends."""
     gc.freeze()
