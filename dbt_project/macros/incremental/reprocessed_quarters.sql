@@ -7,9 +7,9 @@
     quarter that anything landed since its own last build touched ("reprocessed quarters", one quarter index
     for all parks), reading as far back as its rules look, and replaces its rows from that quarter on.
 
-    - `reprocess_since()`: that quarter index; none means every quarter (the table is being created, the state
-      is missing, enterprise totals feed the build). With nothing new landed it is past every quarter, so the
-      model recomputes nothing and replaces nothing.
+    - `reprocess_since()`: that quarter index, as SQL the model's own statement computes; none means every
+      quarter (the table is being created, the state is missing, enterprise totals feed the build). With nothing
+      new landed it is past every quarter, so the model recomputes nothing and replaces nothing.
     - Each model's own state is one row per build in audit.incremental_state (created when a build starts,
       macros/record_build.sql), written in the model's transaction (a post-hook): a model that failed keeps its
       old watermark and catches up next time.
@@ -35,12 +35,25 @@
 
 
 {% macro reprocess_since() -%}
-    {#- the model's reprocessed quarter, read once when its SQL is compiled (none: every quarter) -#}
+    {#- the model's reprocessed quarter as SQL its own statement computes (none: every quarter, decided when it is
+        compiled). Not asked when it is compiled: each question was a statement of dbt's of its own, 26 in a new
+        quarter's build (docs/incremental.md, "What a build costs").
+        - a vouched-for run: the DuckDB variable its materialisation sets first in the same statement. DuckDB reads a
+          variable when it plans the query, as a constant, so the filters prune and push down as a number does; a
+          scalar subquery in their place made a new quarter's build 0.37 s slower.
+        - any other run (dbt by hand): the scalar subquery, correct and slower -#}
     {%- if not reprocessing_applies() -%}
         {{ return(none) }}
+    {%- elif project_is_vouched_for() -%}
+        {{ return("getvariable('" ~ reprocess_since_variable() ~ "')") }}
     {%- endif -%}
-    {%- set since = run_query('select ' ~ reprocess_since_sql()).rows[0][0] -%}
-    {{ return(none if since is none else since | int) }}
+    {{ return(reprocess_since_sql()) }}
+{%- endmacro %}
+
+
+{% macro reprocess_since_variable() -%}
+    {#- per connection, so dbt's threads each have their own; set and read in one statement -#}
+    {{ return('nhtz_reprocess_since') }}
 {%- endmacro %}
 
 
@@ -55,9 +68,9 @@
 
 
 {% macro reprocess_since_sql() -%}
-    {#- the same quarter as a scalar subquery, for the statements the materialisation runs (the replace and the
-        state row): they compute it inside their own statement instead of asking dbt for it again. null: no
-        watermark (every quarter); 999999: nothing landed since (past every quarter) -#}
+    {#- the reprocessed quarter as a scalar subquery, for the model's query, the replace and the state row alike:
+        each computes it inside its own statement, from the same watermark and the same landed values, which do not
+        change during a build. null: no watermark (every quarter); 999999: nothing landed since (past every quarter) -#}
     (
         with watermark as (
             select max(landing_max_file_id) as file_id
@@ -114,6 +127,9 @@
         {%- do hooks_in_transaction.append(render(hook.get('sql')) | trim) -%}
     {%- endfor -%}
     {%- call statement('main') -%}
+        {%- if reprocessing_applies() %}
+        set variable {{ reprocess_since_variable() }} = {{ reprocess_since_sql() }};
+        {%- endif %}
         {{ replace_reprocessed_quarters(this, compiled_code) }};
         {{ hooks_in_transaction | reject('equalto', '') | join(';\n') }}
     {%- endcall -%}
@@ -124,11 +140,12 @@
 
 
 {% macro reprocessed(quarter_index_sql, since, looking_back=0) -%}
-    {#- a where-condition: the rows a reprocessing reads (looking_back quarters before `since`) -#}
+    {#- a where-condition: the rows a reprocessing reads (looking_back quarters before `since`, reprocess_since()'s SQL;
+        its null, no watermark, reads every quarter as the replace does) -#}
     {%- if since is none -%}
         true
     {%- else -%}
-        {{ quarter_index_sql }} >= {{ since - looking_back }}
+        {{ quarter_index_sql }} >= coalesce({{ since }}, 0) - {{ looking_back }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -158,7 +175,7 @@
         columns are matched by name, so their order in the query does not matter -#}
     delete from {{ target_relation }}
     {%- if reprocessing_applies() %}
-    where {{ config.require('quarter_index_sql') }} >= coalesce({{ reprocess_since_sql() }}, 0)
+    where {{ config.require('quarter_index_sql') }} >= coalesce({{ reprocess_since() }}, 0)
     {%- endif %};
 
     insert into {{ target_relation }} by name
@@ -174,7 +191,7 @@
             '{{ this.identifier }}',
             '{{ invocation_id }}',
             (select max(file_id) from {{ source('landing_audit', 'ingest_log') }}),
-            {{ reprocess_since_sql() if reprocessing_applies() else 'null' }},
+            {{ reprocess_since() or 'null' }},
             {{ "'" ~ var('project_fingerprint') ~ "'" if var('project_fingerprint', none) else 'null' }},
             timezone('UTC', now())
     {%- endif -%}
