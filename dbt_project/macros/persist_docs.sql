@@ -10,19 +10,30 @@
 #}
 
 {% macro duckdb__persist_docs(relation, model, for_relation, for_columns) -%}
-    {%- set want_relation = for_relation and config.persist_relation_docs() and model.description -%}
-    {%- set want_columns = for_columns and config.persist_column_docs() and model.columns -%}
-    {%- if not (want_relation or want_columns) -%}
+    {%- if not comments_wanted(model, for_relation, for_columns) -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set statements = comment_statements(relation, model, comments_of(relation), for_relation, for_columns) -%}
+    {%- if statements -%}
+        {%- do run_query(statements | join('\n')) -%}
+    {%- endif -%}
+{%- endmacro %}
 
-    {%- set has = comments_of(relation) -%}
+
+{% macro comment_statements(relation, model, has, for_relation=true, for_columns=true) -%}
+    {#- the statements that give the relation the model's descriptions as comments, where `has` (comments_of) differs.
+        has none: a table this statement creates with the contract's columns, so it has every documented column and
+        no comment yet (macros/create_in_place.sql) -#}
+    {%- set want_relation = for_relation and config.persist_relation_docs() and model.description -%}
+    {%- set want_columns = for_columns and config.persist_column_docs() and model.columns -%}
+    {%- set has = has or {'relation': none, 'columns': {}, 'lower_columns': {}, 'created': true} -%}
     {%- set statements = [] -%}
     {%- if want_relation and has.relation != model.description -%}
         {%- do statements.append(alter_relation_comment(relation, model.description)) -%}
     {%- endif -%}
     {%- if want_columns -%}
-        {%- set documented = validate_doc_columns(relation, model.columns, has.columns.keys() | list) -%}
+        {%- set documented = model.columns if has.created
+            else validate_doc_columns(relation, model.columns, has.columns.keys() | list) -%}
         {%- for name, column in documented.items() -%}
             {%- set existing = has.columns.get(name) if column.quote else has.lower_columns.get(name | lower) -%}
             {%- if column.description and existing != column.description -%}
@@ -33,9 +44,15 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- if statements -%}
-        {%- do run_query(statements | join('\n')) -%}
-    {%- endif -%}
+    {{ return(statements) }}
+{%- endmacro %}
+
+
+{% macro comments_wanted(model, for_relation=true, for_columns=true) -%}
+    {{ return(
+        (for_relation and config.persist_relation_docs() and model.description)
+        or (for_columns and config.persist_column_docs() and model.columns)
+    ) }}
 {%- endmacro %}
 
 

@@ -111,27 +111,26 @@
         statement. dbt-duckdb's materialisation first writes the rows to a temporary table, checks its columns against
         the contract, looks up the table's columns for the insert, and (with on_schema_change) compares the two: each
         a statement and some milliseconds of dbt's Python, and every one of them checks what the fingerprint vouches
-        for. A model's run is then the watermark, the replace, the state row and the commit (docs/incremental.md,
-        "What a build costs"). Every other run (the table is created or rebuilt in full, a dbt run by hand) is
-        dbt-duckdb's own materialisation, which stays in dbt's namespace under its own name. -#}
-    {%- if not project_is_vouched_for() -%}
+        for. A model's run is then the begin, the replace with its state row, and the commit (docs/incremental.md,
+        "What a build costs"). The table created or rebuilt in full is created in place, as a table model is
+        (macros/create_in_place.sql). Every other run (a dbt run by hand) is dbt-duckdb's own materialisation, which
+        stays in dbt's namespace under its own name. -#}
+    {%- set existing_relation = load_cached_relation(this) -%}
+    {%- if (existing_relation is none or should_full_refresh()) and can_create_in_place(existing_relation) -%}
+        {{ return(create_in_place(existing_relation)) }}
+    {%- elif not project_is_vouched_for() -%}
         {{ return(dbt.materialization_incremental_duckdb()) }}
     {%- endif -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
-    {#- the post-hooks of the transaction (the model's state row) go with the replace, as one statement: the same
-        transaction, one round of dbt's statement machinery fewer -#}
-    {%- set hooks_in_transaction = [] -%}
-    {%- for hook in post_hooks | selectattr('transaction', 'equalto', true) -%}
-        {%- do hooks_in_transaction.append(render(hook.get('sql')) | trim) -%}
-    {%- endfor -%}
+    {#- the model's state row (a post-hook of its transaction) goes with the replace -#}
     {%- call statement('main') -%}
         {%- if reprocessing_applies() %}
         set variable {{ reprocess_since_variable() }} = {{ reprocess_since_sql() }};
         {%- endif %}
         {{ replace_reprocessed_quarters(this, compiled_code) }};
-        {{ hooks_in_transaction | reject('equalto', '') | join(';\n') }}
+        {{ transaction_post_hooks_sql() }}
     {%- endcall -%}
     {% do adapter.commit() %}
     {{ run_hooks(post_hooks, inside_transaction=False) }}
