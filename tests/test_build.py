@@ -36,7 +36,9 @@ def tiny_project(root, models: dict[str, str], tests: dict[str, str] | None = No
     (project / "tests").mkdir()
     (project / "macros").mkdir()
     (root / "seeds").mkdir()
-    shutil.copy(DBT_PROJECT_DIR / "macros" / "record_build.sql", project / "macros")
+    # the project's hooks, and its materialisations for DuckDB with the comments they write
+    for macros in ("record_build.sql", "create_in_place.sql", "persist_docs.sql"):
+        shutil.copy(DBT_PROJECT_DIR / "macros" / macros, project / "macros")
     (project / "dbt_project.yml").write_text(
         textwrap.dedent(
             """
@@ -154,8 +156,11 @@ GROWING_PARKS_CONTRACT = """
 version: 2
 models:
   - name: growing_parks
+    description: Parks growing, per indicator.
     config:
       materialized: table
+      persist_docs:
+        relation: true
       contract:
         enforced: true
     constraints:
@@ -180,24 +185,31 @@ models:
 def test_a_row_breaking_a_check_constraint_fails_the_build_naming_the_model_and_the_expression(
     tmp_path, landed_home, monkeypatch
 ):
-    project = tiny_project(tmp_path / "project", GROWING_PARKS)
+    # first built with the good row alone, then rebuilt with a row that breaks the contract's CHECK
+    good = {"growing_parks": GROWING_PARKS["growing_parks"].split("union all")[0]}
+    project = tiny_project(tmp_path / "project", good)
     (project / "models" / "growing_parks.yml").write_text(GROWING_PARKS_CONTRACT)
     monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
+    build(landed_home)
+    (project / "models" / "growing_parks.sql").write_text(GROWING_PARKS["growing_parks"])
     with pytest.raises(NhtzError) as raised:
         build(landed_home)
     message = str(raised.value)
     assert "\n" not in message
-    # DuckDB names the table dbt fills before renaming it into place, and the expression that failed
+    # DuckDB names the table, created in place in the model's transaction (macros/create_in_place.sql), and the
+    # expression that failed
     assert message.startswith(
         'build failed: model growing_parks errored: Constraint Error: CHECK constraint failed on table '
-        '"growing_parks__dbt_tmp" with expression CHECK((n_parks_growing <= n_parks)) (log: '
+        '"growing_parks" with expression CHECK((n_parks_growing <= n_parks)) (log: '
     )
     assert state.last(landed_home, BuildRecord).status == "failed"
-    # DuckDB refused the insert: no table with the good row alone was left behind
+    # the transaction rolled back: the table the first build made is there as it was, its comment too, and nothing
+    # else was left behind
     with connect(landed_home.working_db, read_only=True) as con:
         assert con.execute(
-            "select count(*) from duckdb_tables() where table_name like 'growing_parks%'"
-        ).fetchone() == (0,)
+            "select table_name, comment from duckdb_tables() where table_name like 'growing_parks%'"
+        ).fetchall() == [("growing_parks", "Parks growing, per indicator.")]
+        assert con.execute("select * from growing_parks").fetchall() == [("gdp", "flow", 5, 3)]
 
 
 def test_successful_build_is_summarised_shown_per_node_and_recorded(tmp_path, landed_home, monkeypatch):
