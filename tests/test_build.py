@@ -185,13 +185,15 @@ models:
 def test_a_row_breaking_a_check_constraint_fails_the_build_naming_the_model_and_the_expression(
     tmp_path, landed_home, monkeypatch
 ):
-    # first built with the good row alone, then rebuilt with a row that breaks the contract's CHECK
-    good = {"growing_parks": GROWING_PARKS["growing_parks"].split("union all")[0]}
-    project = tiny_project(tmp_path / "project", good)
+    project = tiny_project(tmp_path / "project", GROWING_PARKS)
     (project / "models" / "growing_parks.yml").write_text(GROWING_PARKS_CONTRACT)
     monkeypatch.setattr(dbt_runner, "DBT_PROJECT_DIR", project)
-    build(landed_home)
-    (project / "models" / "growing_parks.sql").write_text(GROWING_PARKS["growing_parks"])
+    # the table an earlier build left, with its comment: the failed rebuild must leave it as it is
+    with connect(landed_home.working_db) as con:
+        con.execute(
+            "create table growing_parks as select 'gdp' as indicator_code, 'flow' as kind, 5 as n_parks, "
+            "3 as n_parks_growing; comment on table growing_parks is 'Parks growing, per indicator.'"
+        )
     with pytest.raises(NhtzError) as raised:
         build(landed_home)
     message = str(raised.value)
@@ -203,8 +205,8 @@ def test_a_row_breaking_a_check_constraint_fails_the_build_naming_the_model_and_
         '"growing_parks" with expression CHECK((n_parks_growing <= n_parks)) (log: '
     )
     assert state.last(landed_home, BuildRecord).status == "failed"
-    # the transaction rolled back: the table the first build made is there as it was, its comment too, and nothing
-    # else was left behind
+    # the transaction rolled back: the earlier table is there as it was, its comment too, and nothing else was left
+    # behind
     with connect(landed_home.working_db, read_only=True) as con:
         assert con.execute(
             "select table_name, comment from duckdb_tables() where table_name like 'growing_parks%'"
