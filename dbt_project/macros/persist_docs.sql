@@ -24,8 +24,8 @@
     {#- the statements that give the relation the model's descriptions as comments, where `has` (comments_of) differs.
         has none: a table this statement creates with the contract's columns, so it has every documented column and
         no comment yet (macros/create_in_place.sql) -#}
-    {%- set want_relation = for_relation and config.persist_relation_docs() and model.description -%}
-    {%- set want_columns = for_columns and config.persist_column_docs() and model.columns -%}
+    {%- set want_relation = relation_comment_wanted(model, for_relation) -%}
+    {%- set want_columns = column_comments_wanted(model, for_columns) -%}
     {%- set has = has or {'relation': none, 'columns': {}, 'lower_columns': {}, 'created': true} -%}
     {%- set statements = [] -%}
     {%- if want_relation and has.relation != model.description -%}
@@ -49,10 +49,17 @@
 
 
 {% macro comments_wanted(model, for_relation=true, for_columns=true) -%}
-    {{ return(
-        (for_relation and config.persist_relation_docs() and model.description)
-        or (for_columns and config.persist_column_docs() and model.columns)
-    ) }}
+    {{ return(relation_comment_wanted(model, for_relation) or column_comments_wanted(model, for_columns)) }}
+{%- endmacro %}
+
+
+{% macro relation_comment_wanted(model, for_relation=true) -%}
+    {{ return(for_relation and config.persist_relation_docs() and model.description) }}
+{%- endmacro %}
+
+
+{% macro column_comments_wanted(model, for_columns=true) -%}
+    {{ return(for_columns and config.persist_column_docs() and model.columns) }}
 {%- endmacro %}
 
 
@@ -70,7 +77,7 @@
         select 'column', column_name, comment from duckdb_columns()
         where {{ in_schema }} and lower(table_name) = lower('{{ relation.identifier }}')
     {%- endset -%}
-    {%- set found = {'relation': none, 'columns': {}, 'lower_columns': {}} -%}
+    {%- set found = {'relation': none, 'columns': {}, 'lower_columns': {}, 'created': false} -%}
     {%- for row in run_query(query).rows -%}
         {%- if row[0] == 'relation' -%}
             {%- do found.update({'relation': row[2]}) -%}
