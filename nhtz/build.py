@@ -15,9 +15,10 @@ the singular tests' outcomes, and on failure one line naming the failed node and
 
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -32,7 +33,10 @@ from nhtz.state import BuildIdentity, BuildRecord
 class BuildResult:
     record: BuildRecord
     models_by_layer: dict[str, int] = field(default_factory=dict)
-    reprocessed: str = ""
+
+    @property
+    def reprocessed(self) -> str:
+        return self.record.reprocessed
 
     def describe(self) -> str:
         record = self.record
@@ -79,22 +83,24 @@ VIEWS = "config.materialized:view"
 
 
 def plan_build(home: Home, full_refresh: bool = False, vars: dict | None = None) -> BuildPlan:
+    """Refuses a home where nothing has landed yet. One connection reads what the plan needs: each opening of the
+    working database costs some 30 ms (docs/incremental.md, "What a build costs")."""
     # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
     vars = dbt_runner.fingerprinted(vars, dbt_runner.home_workspace(home).project_dir)
-    why = "asked for" if full_refresh else why_full_refresh(home, vars[dbt_runner.FINGERPRINT_VAR])
+    with landed_warehouse(home) as con:
+        why = "asked for" if full_refresh else why_full_refresh(con, vars[dbt_runner.FINGERPRINT_VAR])
     return BuildPlan(vars=vars, full_refresh=why is not None, why_full_refresh=why)
 
 
-def why_full_refresh(home: Home, fingerprint: str) -> str | None:
+def why_full_refresh(con: duckdb.DuckDBPyConnection, fingerprint: str) -> str | None:
     """Why the incremental models cannot go on from their last build, or None when they can: each model's
     latest state row (audit.incremental_state) must carry this project's fingerprint."""
-    with connect(home.working_db, read_only=True) as con:
-        if not table_exists(con, "audit", "incremental_state"):
-            return "first build"
-        latest = con.execute(
-            "select project_fingerprint from audit.incremental_state "
-            "qualify row_number() over (partition by model order by recorded_at desc) = 1"
-        ).fetchall()
+    if not table_exists(con, "audit", "incremental_state"):
+        return "first build"
+    latest = con.execute(
+        "select project_fingerprint from audit.incremental_state "
+        "qualify row_number() over (partition by model order by recorded_at desc) = 1"
+    ).fetchall()
     if not latest:
         return "first build"
     if any(row[0] is None for row in latest):
@@ -107,7 +113,6 @@ def why_full_refresh(home: Home, fingerprint: str) -> str | None:
 def build(
     home: Home, full_refresh: bool = False, say: Callable[[str], None] = lambda _: None, vars: dict | None = None
 ) -> BuildResult:
-    require_landed_values(home)
     plan = plan_build(home, full_refresh, vars)
     workspace = dbt_runner.home_workspace(home)
     how = f"full refresh: {plan.why_full_refresh}" if plan.full_refresh else "incremental"
@@ -121,20 +126,19 @@ def build(
         raise NhtzError(f"build failed: {record.error} (log: {workspace.log_file})")
     layers = run.summary().models_by_layer
     say("dbt build: models by layer: " + ", ".join(f"{layer} {layers[layer]}" for layer in sorted(layers)))
-    return BuildResult(record=record, models_by_layer=layers, reprocessed=reprocessed_quarters(home, record))
+    return BuildResult(record=record, models_by_layer=layers)
 
 
-def reprocessed_quarters(home: Home, record: BuildRecord) -> str:
+def reprocessed_quarters(con: duckdb.DuckDBPyConnection, invocation_id: str) -> str:
     """What the park-level models of this build recomputed, in words: every quarter, from a quarter on, or
     nothing (no landing since their last build)."""
-    with connect(home.working_db, read_only=True) as con:
-        if not table_exists(con, "audit", "incremental_state"):
-            return ""
-        row = con.execute(
-            "select count(*), count(reprocessed_from), min(reprocessed_from) from audit.incremental_state "
-            "where invocation_id = ?",
-            [record.invocation_id],
-        ).fetchall()
+    if not table_exists(con, "audit", "incremental_state"):
+        return ""
+    row = con.execute(
+        "select count(*), count(reprocessed_from), min(reprocessed_from) from audit.incremental_state "
+        "where invocation_id = ?",
+        [invocation_id],
+    ).fetchall()
     models, incremental, since = row[0]
     if models == 0:
         return ""
@@ -164,7 +168,7 @@ def record_build(
     """The build record of one dbt build, from dbt's run results and the identity the build wrote; `error` is the
     failure line when the build failed. Both fronts (`nhtz build`, the Dagster dbt asset) record through here."""
     summary = dbt_runner.summarise(run_results or {})
-    identity = _identity_of(home, summary.invocation_id)
+    identity, reprocessed = _what_the_build_left(home, summary.invocation_id)
     record = BuildRecord(
         status="failed" if error else "ok",
         finished_at=state.now_utc(),
@@ -179,6 +183,7 @@ def record_build(
         singular_tests=summary.singular_tests,
         error=error,
         full_refresh=full_refresh,
+        reprocessed=reprocessed,
         via=via,
     )
     try:
@@ -190,29 +195,38 @@ def record_build(
         ) from None
 
 
-def _identity_of(home: Home, invocation_id: str | None) -> BuildIdentity | None:
-    """The identity this build wrote, if the working database has it (a project without the hooks writes none)."""
+def _what_the_build_left(home: Home, invocation_id: str | None) -> tuple[BuildIdentity | None, str]:
+    """The identity this build wrote, if the working database has it (a project without the hooks writes none),
+    and what its park-level models recomputed, in words; read in one connection."""
     if invocation_id is None:
-        return None
+        return None, ""
     try:
         with connect(home.working_db, read_only=True) as con:
             identity = BuildIdentity.current(con)
+            if not identity or identity.invocation_id != invocation_id:
+                return None, ""
+            return identity, reprocessed_quarters(con, invocation_id)
     except duckdb.Error:
-        return None
-    return identity if identity and identity.invocation_id == invocation_id else None
+        return None, ""
 
 
-def require_landed_values(home: Home) -> None:
+@contextmanager
+def landed_warehouse(home: Home) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the working database, which must hold landed values."""
     nothing = NhtzError(f"nothing landed yet in {home.root}: run nhtz ingest first")
     if not home.working_db.exists():
         raise nothing
     with connect(home.working_db, read_only=True) as con:
-        has_landing = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = 'observations'"
-        ).fetchone()[0]
-        if not has_landing or con.execute("select count(*) from raw.observations").fetchone()[0] == 0:
+        if not table_exists(con, "raw", "observations"):
             raise nothing
+        if con.execute("select count(*) from raw.observations").fetchone()[0] == 0:
+            raise nothing
+        yield con
+
+
+def require_landed_values(home: Home) -> None:
+    with landed_warehouse(home):
+        pass
 
 
 def generate_docs(home: Home, say: Callable[[str], None] = lambda _: None) -> Path:

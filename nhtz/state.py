@@ -157,6 +157,8 @@ class BuildRecord:
     singular_tests: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     full_refresh: bool = False
+    # what the park-level models recomputed, in words (nhtz.build.reprocessed_quarters); "" without them
+    reprocessed: str = ""
     via: Literal["nhtz", "dagster"] = "nhtz"
 
     @property

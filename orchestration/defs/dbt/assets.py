@@ -9,7 +9,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from nhtz import dbt_runner
-from nhtz.build import plan_build, record_build, require_landed_values
+from nhtz.build import plan_build, record_build
 from orchestration.defs.dbt.resources import dbt_on_workspace, nhtz_dbt_project
 from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
 from orchestration.defs.partitions import quarterly_partitions
@@ -55,14 +55,13 @@ nhtz_dbt_translator = NhtzDbtTranslator(
 )
 def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz_home: NhtzHomeResource):
     home = nhtz_home.get_home()
+    # the same plan as `nhtz build`: incremental park-level models, or a full refresh and why; nothing landed, no build
     with failures_for_people():
-        require_landed_values(home)
+        plan = plan_build(home)
     workspace = dbt_runner.home_workspace(home)
     # Artifacts per home, in one folder: runs are one at a time (dagster.yaml), and dbt's partial parse state
     # carries over from run to run. The results of an earlier run must not be read as this one's.
     workspace.forget_results(workspace.dagster_target_dir)
-    # the same plan as `nhtz build`: incremental park-level models, or a full refresh and why
-    plan = plan_build(home)
     context.log.info(f"full refresh: {plan.why_full_refresh}" if plan.full_refresh else "incremental build")
     started = time.perf_counter()
     invocation = dbt_on_workspace(dbt, workspace).cli(
