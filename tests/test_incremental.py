@@ -27,6 +27,7 @@ from serving_fixture import copy_home
 from nhtz import dbt_runner
 from nhtz.build import LANDED_DATA_AND_DOWNSTREAM, build, plan_build, why_full_refresh
 from nhtz.db import connect
+from nhtz.errors import NhtzError
 from nhtz.home import Home
 
 # Tables the builds write that are about the build, not the data
@@ -229,9 +230,10 @@ def test_a_changed_project_a_partial_build_or_a_first_build_is_a_full_refresh(bu
     _, home, _ = builds
     plan = plan_build(home)
     assert plan.full_refresh is False
-    assert why_full_refresh(home, "another fingerprint") == (
-        "the project (models, macros, seeds or dbt versions) changed since the last build"
-    )
+    with connect(home.working_db, read_only=True) as con:
+        assert why_full_refresh(con, "another fingerprint") == (
+            "the project (models, macros, seeds or dbt versions) changed since the last build"
+        )
     assert plan_build(home, full_refresh=True).why_full_refresh == "asked for"
     # Dagster running some of the dbt assets passes no fingerprint: their state rows then ask for a full refresh
     assert '"project_fingerprint"' in plan.cli_arguments()[-1]
@@ -240,8 +242,58 @@ def test_a_changed_project_a_partial_build_or_a_first_build_is_a_full_refresh(bu
         con.execute(
             "insert into audit.incremental_state select 'fct_park_quarter', 'a subset', 99, null, null, now()"
         )
-    assert why_full_refresh(home, plan.vars["project_fingerprint"]).startswith("some models were built on their own")
+    with connect(home.working_db, read_only=True) as con:
+        assert why_full_refresh(con, plan.vars["project_fingerprint"]).startswith("some models were built on their own")
     fresh = Home(tmp_path / "fresh").ensure()
-    with connect(fresh.working_db):
-        pass
-    assert why_full_refresh(fresh, "any") == "first build"
+    with connect(fresh.working_db) as con:
+        assert why_full_refresh(con, "any") == "first build"
+
+
+# the duplicate breaks region_quarter's grain and the regions' sum; either may be named first
+BOTH_REGION_TESTS_FAILED = (
+    r"test (region_sums_equal_national|unique_combination_region_quarter_\w+) failed: .* \(and 1 more failed node"
+)
+
+
+def test_a_build_tests_what_was_written_since_the_last_successful_build(built_fixture_home, tmp_path):
+    """An incremental build's data tests read a park-level model's rows from the earliest quarter that any build
+    since the last successful one wrote (docs/incremental.md, "What a build tests"). A duplicate row of
+    region_quarter at 2023Q3 is not what a new quarter's build wrote (it writes 2024Q1 on), so that build passes.
+    Once a failed build is on record as having rewritten region_quarter from 2023Q3 (what it leaves: its identity,
+    failed, and the model's state row), the next build tests from 2023Q3, finds the duplicate and fails, and fails
+    again until the row is gone."""
+    home = copy_home(built_fixture_home, tmp_path / "home")
+    duplicate_of_one_row = (
+        "select * from marts.region_quarter where quarter = '2023Q3' and indicator_code = 'gdp' "
+        "order by region limit 1"
+    )
+    with connect(home.working_db) as con:
+        con.execute(f"insert into marts.region_quarter {duplicate_of_one_row}")
+    add_observations(home, [("A", 2024, 3, "gdp", 12, "亿元")])
+    assert build(home).record.ok
+
+    fingerprint = plan_build(home).vars["project_fingerprint"]
+    with connect(home.working_db) as con:
+        con.execute(
+            "insert into audit.build_identity select 'a failed build', 'build', 'failed', timezone('UTC', now()), "
+            "timezone('UTC', now()), max(file_id), (select count(*) from raw.observations), 1 from audit.ingest_log"
+        )
+        con.execute(
+            "insert into audit.incremental_state select 'region_quarter', 'a failed build', max(file_id), "
+            "2023 * 4 + 2, ?, timezone('UTC', now()) from audit.ingest_log",
+            [fingerprint],
+        )
+    add_observations(home, [("B", 2024, 3, "gdp", 23, "亿元")])
+    with pytest.raises(NhtzError, match=BOTH_REGION_TESTS_FAILED):
+        build(home)
+    add_observations(home, [("B", 2024, 3, "revenue", 30, "亿元")])
+    with pytest.raises(NhtzError, match=BOTH_REGION_TESTS_FAILED):
+        build(home)
+
+    with connect(home.working_db) as con:
+        con.execute(
+            "delete from marts.region_quarter where rowid = (select max(rowid) from marts.region_quarter "
+            "where quarter = '2023Q3' and indicator_code = 'gdp' and region = (select region from ("
+            f"{duplicate_of_one_row})))"
+        )
+    assert build(home).record.ok

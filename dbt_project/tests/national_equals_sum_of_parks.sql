@@ -4,12 +4,14 @@
 with fct_park_quarter as (
 
     select * from {{ ref('fct_park_quarter') }}
+    where {{ quarters_to_test('fct_park_quarter', ['national_quarter']) }}
 
 ),
 
 national_quarter as (
 
     select * from {{ ref('national_quarter') }}
+    where {{ quarters_to_test('national_quarter', ['fct_park_quarter']) }}
 
 ),
 

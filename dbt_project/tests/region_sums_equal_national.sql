@@ -3,18 +3,21 @@
 with national_quarter as (
 
     select * from {{ ref('national_quarter') }}
+    where {{ quarters_to_test('national_quarter', ['region_quarter', 'province_quarter']) }}
 
 ),
 
 region_quarter as (
 
     select * from {{ ref('region_quarter') }}
+    where {{ quarters_to_test('region_quarter', ['national_quarter', 'province_quarter']) }}
 
 ),
 
 province_quarter as (
 
     select * from {{ ref('province_quarter') }}
+    where {{ quarters_to_test('province_quarter', ['national_quarter', 'region_quarter']) }}
 
 ),
 

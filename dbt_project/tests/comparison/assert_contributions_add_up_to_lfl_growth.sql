@@ -3,12 +3,14 @@
 with park_growth_contribution as (
 
     select * from {{ ref('park_growth_contribution') }}
+    where {{ quarters_to_test('park_growth_contribution', ['national_quarter']) }}
 
 ),
 
 national_quarter as (
 
     select * from {{ ref('national_quarter') }}
+    where {{ quarters_to_test('national_quarter', ['park_growth_contribution']) }}
 
 ),
 
