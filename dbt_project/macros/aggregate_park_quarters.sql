@@ -4,7 +4,8 @@
     - flows and stocks: Σ value_ytd; ratios: Σ numerator / Σ denominator × multiplier, never an average of ratios;
       every Σ is `stable_sum` (macros/portable/stable_sum.sql): the same total whatever order the parks come in;
     - value_q of flows: Σ of the parks' single-quarter values over the parks that have one (n_parks_q);
-    - yoy_ytd_pct: this total against last year's total, each over all parks reporting in its period;
+    - yoy_ytd_pct: this total against last year's total, each over all parks reporting in its period (an incremental
+      build reads last year's totals from the mart itself where it did not recompute them);
     - yoy_ytd_pct_lfl: the same over the like-for-like parks only (usable in both periods), n_parks_lfl of them,
       n_parks_growing of which rose (by more than floating rounding);
     - yoy_q_pct and yoy_q_pct_lfl: the same two ways on single quarters (n_parks_q_lfl parks with one in both years);
@@ -17,7 +18,7 @@
 with growth_panel as (
 
     select * from {{ ref('int_park_quarter_growth_panel') }}
-    where {{ reprocessed(quarter_index('year', 'quarter_num'), since, looking_back=4) }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 
@@ -71,6 +72,38 @@ totals as (
 
 ),
 
+-- last year's totals beside this year's: this build's, and (incremental) the four quarters before the reprocessed
+-- ones as the mart holds them, totalled by the build that wrote them
+last_year_totals as (
+
+    select
+        {{ group_list }}
+        indicator_code,
+        year,
+        quarter_num,
+        value_ytd,
+        value_q
+    from totals
+
+    {%- if since is not none %}
+
+    union all
+
+    select
+        {{ group_list }}
+        indicator_code,
+        year,
+        quarter_num,
+        value_ytd,
+        value_q
+    from {{ this }}
+    where
+        {{ quarter_index('year', 'quarter_num') }} < {{ since }}
+        and {{ reprocessed(quarter_index('year', 'quarter_num'), since, looking_back=4) }}
+    {%- endif %}
+
+),
+
 aggregated as (
 
     select
@@ -101,13 +134,12 @@ aggregated as (
                 then (sqrt(this_year.two_year_value_ytd / this_year.two_years_ago_value_ytd) - 1) * 100
         end as two_year_avg_growth_pct
     from totals as this_year
-    left join totals as last_year
+    left join last_year_totals as last_year
         on
             {% for column in group_columns %}this_year.{{ column }} = last_year.{{ column }} and {% endfor %}
             this_year.indicator_code = last_year.indicator_code
             and this_year.quarter_num = last_year.quarter_num
             and this_year.year = last_year.year + 1
-    where {{ reprocessed(quarter_index('this_year.year', 'this_year.quarter_num'), since) }}
 
 )
 {%- endmacro %}

@@ -1,12 +1,12 @@
--- incremental (macros/incremental/reprocessed_quarters.sql): the reprocessed quarters are ranked, the four
--- quarters before them too, for the rank changes
+-- incremental (macros/incremental/reprocessed_quarters.sql): the reprocessed quarters are ranked; the rank changes
+-- read the four quarters before them from this table, where they stand as a full build ranks them
 {{ config(**incremental_by_quarter(quarter_index('year', 'quarter_num'))) }}
 {%- set since = reprocess_since() %}
 
 with fct_park_quarter as (
 
     select * from {{ ref('fct_park_quarter') }}
-    where {{ reprocessed(quarter_index('year', 'quarter_num'), since, looking_back=4) }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 
@@ -18,7 +18,7 @@ quarter_labels as (
         year,
         quarter_num
     from {{ ref('fct_park_quarter') }}
-    where {{ reprocessed(quarter_index('year', 'quarter_num'), since, looking_back=4) }}
+    where {{ reprocessed(quarter_index('year', 'quarter_num'), since) }}
 
 ),
 
@@ -107,6 +107,38 @@ ranked as (
 
 ),
 
+-- the national ranks the rank changes compare with: this build's, and (incremental) the four quarters before the
+-- reprocessed ones as this table holds them
+earlier_ranks as (
+
+    select
+        park_key,
+        indicator_key,
+        quarter_index,
+        national_rank
+    from ranked
+
+    {%- if since is not none %}
+
+    union all
+
+    select
+        park_keys.park_key,
+        indicator_keys.indicator_key,
+        {{ quarter_index('this_table.year', 'this_table.quarter_num') }} as quarter_index,
+        this_table.national_rank
+    from {{ this }} as this_table
+    inner join park_keys
+        on this_table.park_id = park_keys.park_id
+    inner join indicator_keys
+        on this_table.indicator_code = indicator_keys.indicator_code
+    where
+        {{ quarter_index('this_table.year', 'this_table.quarter_num') }} < {{ since }}
+        and {{ reprocessed(quarter_index('this_table.year', 'this_table.quarter_num'), since, looking_back=4) }}
+    {%- endif %}
+
+),
+
 regional_counts as (
 
     select
@@ -163,17 +195,16 @@ final as (
         on ranked.park_key = park_keys.park_key
     inner join indicator_keys
         on ranked.indicator_key = indicator_keys.indicator_key
-    left join ranked as previous_quarter
+    left join earlier_ranks as previous_quarter
         on
             ranked.park_key = previous_quarter.park_key
             and ranked.indicator_key = previous_quarter.indicator_key
             and ranked.quarter_index - 1 = previous_quarter.quarter_index
-    left join ranked as same_quarter_last_year
+    left join earlier_ranks as same_quarter_last_year
         on
             ranked.park_key = same_quarter_last_year.park_key
             and ranked.indicator_key = same_quarter_last_year.indicator_key
             and ranked.quarter_index - 4 = same_quarter_last_year.quarter_index
-    where {{ reprocessed('ranked.quarter_index', since) }}
 
 )
 
