@@ -249,26 +249,20 @@ def test_a_changed_project_a_partial_build_or_a_first_build_is_a_full_refresh(bu
         assert why_full_refresh(con, "any") == "first build"
 
 
-# the duplicate breaks region_quarter's grain and the regions' sum; either may be named first
-BOTH_REGION_TESTS_FAILED = (
-    r"test (region_sums_equal_national|unique_combination_region_quarter_\w+) failed: .* \(and 1 more failed node"
-)
-
-
 def test_a_build_tests_what_was_written_since_the_last_successful_build(built_fixture_home, tmp_path):
     """An incremental build's data tests read a park-level model's rows from the earliest quarter that any build
     since the last successful one wrote (docs/incremental.md, "What a build tests"). A duplicate row of
-    region_quarter at 2023Q3 is not what a new quarter's build wrote (it writes 2024Q1 on), so that build passes.
-    Once a failed build is on record as having rewritten region_quarter from 2023Q3 (what it leaves: its identity,
-    failed, and the model's state row), the next build tests from 2023Q3, finds the duplicate and fails, and fails
-    again until the row is gone."""
+    park_month_ytd in September 2023 (2023Q3) is not what a new quarter's build wrote (it writes 2024Q1 on), so that
+    build passes. Once a failed build is on record as having rewritten park_month_ytd from 2023Q3 (what it leaves:
+    its identity, failed, and the model's state row), the next build tests from 2023Q3, finds the duplicate and
+    fails, and fails again until the row is gone."""
     home = copy_home(built_fixture_home, tmp_path / "home")
     duplicate_of_one_row = (
-        "select * from marts.region_quarter where quarter = '2023Q3' and indicator_code = 'gdp' "
-        "order by region limit 1"
+        "select * from marts.park_month_ytd where year = 2023 and month = 9 and indicator_code = 'gdp' "
+        "order by park_id limit 1"
     )
     with connect(home.working_db) as con:
-        con.execute(f"insert into marts.region_quarter {duplicate_of_one_row}")
+        con.execute(f"insert into marts.park_month_ytd {duplicate_of_one_row}")
     add_observations(home, [("A", 2024, 3, "gdp", 12, "亿元")])
     assert build(home).record.ok
 
@@ -279,21 +273,21 @@ def test_a_build_tests_what_was_written_since_the_last_successful_build(built_fi
             "timezone('UTC', now()), max(file_id), (select count(*) from raw.observations), 1 from audit.ingest_log"
         )
         con.execute(
-            "insert into audit.incremental_state select 'region_quarter', 'a failed build', max(file_id), "
+            "insert into audit.incremental_state select 'park_month_ytd', 'a failed build', max(file_id), "
             "2023 * 4 + 2, ?, timezone('UTC', now()) from audit.ingest_log",
             [fingerprint],
         )
     add_observations(home, [("B", 2024, 3, "gdp", 23, "亿元")])
-    with pytest.raises(NhtzError, match=BOTH_REGION_TESTS_FAILED):
+    with pytest.raises(NhtzError, match=r"test unique_combination_park_month_ytd_\w+ failed: Got 1 result"):
         build(home)
     add_observations(home, [("B", 2024, 3, "revenue", 30, "亿元")])
-    with pytest.raises(NhtzError, match=BOTH_REGION_TESTS_FAILED):
+    with pytest.raises(NhtzError, match=r"test unique_combination_park_month_ytd_\w+ failed: Got 1 result"):
         build(home)
 
     with connect(home.working_db) as con:
         con.execute(
-            "delete from marts.region_quarter where rowid = (select max(rowid) from marts.region_quarter "
-            "where quarter = '2023Q3' and indicator_code = 'gdp' and region = (select region from ("
+            "delete from marts.park_month_ytd where rowid = (select max(rowid) from marts.park_month_ytd "
+            "where year = 2023 and month = 9 and indicator_code = 'gdp' and park_id = (select park_id from ("
             f"{duplicate_of_one_row})))"
         )
     assert build(home).record.ok
