@@ -75,27 +75,16 @@ totals as (
 -- last year's totals beside this year's: this build's, and (incremental) the four quarters before the reprocessed
 -- ones as the mart holds them, totalled by the build that wrote them
 last_year_totals as (
+    {%- set totals_columns = group_columns + ['indicator_code', 'year', 'quarter_num', 'value_ytd', 'value_q'] %}
 
-    select
-        {{ group_list }}
-        indicator_code,
-        year,
-        quarter_num,
-        value_ytd,
-        value_q
+    select {{ totals_columns | join(', ') }}
     from totals
 
     {%- if since is not none %}
 
     union all
 
-    select
-        {{ group_list }}
-        indicator_code,
-        year,
-        quarter_num,
-        value_ytd,
-        value_q
+    select {{ totals_columns | join(', ') }}
     from {{ this }}
     where
         {{ quarter_index('year', 'quarter_num') }} < {{ since }}
