@@ -104,11 +104,17 @@ growth_above as (
 ),
 
 -- the park's own history of single-quarter growth: year-on-year change removes both the season (Q4 is always
--- the largest quarter) and the trend, so a quarter is judged against the park's earlier quarters on equal terms
+-- the largest quarter) and the trend, so a quarter is judged against the park's earlier quarters on equal terms.
+-- The window sorts the whole history, so it carries the grain and the growth rate only: the rule's and the
+-- value's other columns (message template, names, thresholds) are joined back to the judged quarters' rows, which
+-- are all its readers use (a third less time in the window on the demo set, the same numbers)
 quarter_histories as (
 
     select
-        *,
+        park_id,
+        indicator_code,
+        rule_id,
+        quarter_index,
         avg(yoy_q_pct) over earlier_quarters as history_mean,
         stddev_samp(yoy_q_pct) over earlier_quarters as history_sd,
         count(yoy_q_pct) over earlier_quarters as history_n
@@ -119,6 +125,26 @@ quarter_histories as (
         order by quarter_index
         rows between unbounded preceding and 1 preceding
     )
+
+),
+
+judged_quarters as (
+
+    select
+        checked_values.*,
+        quarter_histories.history_mean,
+        quarter_histories.history_sd,
+        quarter_histories.history_n
+    from checked_values
+    inner join quarter_histories
+        on
+            checked_values.park_id = quarter_histories.park_id
+            and checked_values.indicator_code = quarter_histories.indicator_code
+            and checked_values.rule_id = quarter_histories.rule_id
+            and checked_values.quarter_index = quarter_histories.quarter_index
+    where
+        checked_values.rule_type = 'quarter_outlier'
+        and {{ reprocessed('checked_values.quarter_index', since) }}
 
 ),
 
@@ -138,10 +164,9 @@ quarter_outliers as (
             'z': number_text('round(abs(checked.yoy_q_pct - checked.history_mean) / checked.history_sd, 1)'),
         }) }} as message,
         checked.value_q as value
-    from quarter_histories as checked
+    from judged_quarters as checked
     where
-        {{ reprocessed('checked.quarter_index', since) }}
-        and checked.yoy_q_pct is not null
+        checked.yoy_q_pct is not null
         and checked.history_n >= coalesce(checked.min_history, 4)
         -- growth rates of exact multiples carry floating noise: a spread below 1e-6 points is no spread
         and checked.history_sd > 1e-6
