@@ -13,7 +13,6 @@ working database (`audit.build_identity`: dbt's invocation id and the landing wa
 the singular tests' outcomes, and on failure one line naming the failed node and dbt's first error line.
 """
 
-import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from nhtz.state import BuildIdentity, BuildRecord
 class BuildResult:
     record: BuildRecord
     models_by_layer: dict[str, int] = field(default_factory=dict)
+    node_statuses: dict[str, str] = field(default_factory=dict)
 
     @property
     def reprocessed(self) -> str:
@@ -52,29 +52,39 @@ class BuildResult:
 @dataclass(frozen=True)
 class BuildPlan:
     """The dbt build both fronts run: its arguments, its vars (with the project's fingerprint, which the
-    incremental models record) and whether, and why, it rebuilds the incremental models from scratch."""
+    incremental models record) and whether, and why, it rebuilds the incremental models from scratch.
+
+    `selection`: the dbt nodes Dagster's assets name (`fqn:*` for all of them, or the chosen ones' names), each
+    built with its tests; none for `nhtz build`, which builds what landed data can change. `subset`: Dagster asked
+    for some of the assets only."""
 
     vars: dict
     full_refresh: bool
     why_full_refresh: str | None
+    selection: tuple[str, ...] = ()
+    subset: bool = False
 
     @property
     def command(self) -> list[str]:
         """`nhtz build`: a full refresh builds everything; otherwise only what landed data can change (the seeds,
         dimensions and time spines depend on the project alone, which the fingerprint vouches is unchanged, and so
-        does a view, which holds no rows: its definition is the project's)."""
+        does a view, which holds no rows: its definition is the project's). Dagster: the nodes of the assets it
+        asked for."""
+        refresh = ["--full-refresh"] if self.full_refresh else []
+        if self.selection:
+            return [*dbt_runner.BUILD_COMMAND, *refresh, "--select", *self.selection]
         if self.full_refresh:
-            return [*dbt_runner.BUILD_COMMAND, "--full-refresh"]
+            return [*dbt_runner.BUILD_COMMAND, *refresh]
         return [*dbt_runner.BUILD_COMMAND, "--select", LANDED_DATA_AND_DOWNSTREAM, "--exclude", VIEWS]
 
-    def cli_arguments(self, subset: bool = False) -> list[str]:
-        """For Dagster's dbt subprocess, with the vars: Dagster selects the models itself (the assets asked for).
-        A subset is no baseline for the next incremental build (a model built without the models before it would
-        mark landed data as processed that they never gave it): without the fingerprint its models' state rows
-        make the next build a full refresh."""
-        vars = {k: v for k, v in self.vars.items() if not (subset and k == dbt_runner.FINGERPRINT_VAR)}
-        return [*dbt_runner.BUILD_COMMAND, *(["--full-refresh"] if self.full_refresh else []), "--vars",
-                json.dumps(vars)]
+    @property
+    def run_vars(self) -> dict:
+        """A subset is no baseline for the next incremental build (a model built without the models before it would
+        mark landed data as processed that they never gave it): without the fingerprint its models' state rows make
+        the next build a full refresh."""
+        if not self.subset:
+            return self.vars
+        return {name: value for name, value in self.vars.items() if name != dbt_runner.FINGERPRINT_VAR}
 
 
 # every model, test and snapshot downstream of the dbt sources that ingestion writes (raw.observations, the ingest log)
@@ -82,14 +92,22 @@ LANDED_DATA_AND_DOWNSTREAM = "source:raw+ source:landing_audit+"
 VIEWS = "config.materialized:view"
 
 
-def plan_build(home: Home, full_refresh: bool = False, vars: dict | None = None) -> BuildPlan:
+def plan_build(
+    home: Home,
+    full_refresh: bool = False,
+    vars: dict | None = None,
+    selection: tuple[str, ...] = (),
+    subset: bool = False,
+) -> BuildPlan:
     """Refuses a home where nothing has landed yet. One connection reads what the plan needs: each opening of the
     working database costs some 30 ms (docs/incremental.md, "What a build costs")."""
     # vars: dbt project variables, e.g. {"enterprise_source": "<parquet glob>"} (docs/scaling.md)
     vars = dbt_runner.fingerprinted(vars, dbt_runner.home_workspace(home).project_dir)
     with landed_warehouse(home) as con:
         why = "asked for" if full_refresh else why_full_refresh(con, vars[dbt_runner.FINGERPRINT_VAR])
-    return BuildPlan(vars=vars, full_refresh=why is not None, why_full_refresh=why)
+    return BuildPlan(
+        vars=vars, full_refresh=why is not None, why_full_refresh=why, selection=tuple(selection), subset=subset
+    )
 
 
 def why_full_refresh(con: duckdb.DuckDBPyConnection, fingerprint: str) -> str | None:
@@ -111,22 +129,43 @@ def why_full_refresh(con: duckdb.DuckDBPyConnection, fingerprint: str) -> str | 
 
 
 def build(
-    home: Home, full_refresh: bool = False, say: Callable[[str], None] = lambda _: None, vars: dict | None = None
+    home: Home,
+    full_refresh: bool = False,
+    say: Callable[[str], None] = lambda _: None,
+    vars: dict | None = None,
+    selection: tuple[str, ...] = (),
+    subset: bool = False,
+    via: str = "nhtz",
 ) -> BuildResult:
-    plan = plan_build(home, full_refresh, vars)
+    """One dbt build of the home's working database, in this process, recorded (`state.BuildRecord`): `nhtz build`,
+    and the Dagster dbt asset with the selection of the assets it runs (`BuildPlan`); `via` names the front."""
+    plan = plan_build(home, full_refresh, vars, selection, subset)
     workspace = dbt_runner.home_workspace(home)
     how = f"full refresh: {plan.why_full_refresh}" if plan.full_refresh else "incremental"
     say(f"dbt build on {home.working_db} ({how})")
     started = time.perf_counter()
-    run = dbt_runner.invoke(workspace, plan.command, vars=plan.vars, say=say, artifacts=False)
+    run = dbt_runner.invoke(
+        workspace, plan.command, vars=plan.run_vars, say=say, artifacts=False, fingerprint=not plan.subset
+    )
     record = record_build(
-        home, run.run_results, time.perf_counter() - started, error=run.failure_line(), full_refresh=plan.full_refresh
+        home,
+        run.run_results,
+        time.perf_counter() - started,
+        error=run.failure_line(),
+        full_refresh=plan.full_refresh,
+        via=via,
     )
     if not record.ok:
         raise NhtzError(f"build failed: {record.error} (log: {workspace.log_file})")
     layers = run.summary().models_by_layer
     say("dbt build: models by layer: " + ", ".join(f"{layer} {layers[layer]}" for layer in sorted(layers)))
-    return BuildResult(record=record, models_by_layer=layers)
+    return BuildResult(record=record, models_by_layer=layers, node_statuses=node_statuses(run.run_results))
+
+
+def node_statuses(run_results: dict | None) -> dict[str, str]:
+    """Each node the run finished and its status (success, pass, warn …), in the order the nodes finished: a node
+    finishes after every node it reads."""
+    return {result["unique_id"]: result["status"] for result in (run_results or {}).get("results", [])}
 
 
 def reprocessed_quarters(con: duckdb.DuckDBPyConnection, invocation_id: str) -> str:

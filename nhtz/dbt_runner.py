@@ -5,11 +5,10 @@ that file (`profiles.yml`, written before every run with the file's absolute pat
 its own database and nothing is steered through environment variables), dbt's artifacts (`target/`, with the
 partial-parse state) and its log (`logs/`). A home's workspace is `HOME/dbt/`.
 
-In-process runs (`nhtz build`, `nhtz docs`, the enterprise roll-up, the parse behind Dagster's manifest) go
-through `invoke`. Dagster's `DbtCliResource` runs dbt as a subprocess and streams its events; it reads the same
-profile, flags and folders from here (`orchestration/defs/dbt/resources.py`). Either way a run is judged from
-dbt's own run results (`run_results.json`, or for a build in this process the same record taken from the run
-itself), by `failure_line` and `summarise`.
+Every run is in this process and goes through `invoke`: `nhtz build` and the Dagster dbt asset (both through
+`nhtz.build.build`), `nhtz docs`, the enterprise roll-up, the parse behind Dagster's manifest. A run is judged from
+dbt's own run results (`run_results.json`, or for a build the same record taken from the run itself), by
+`failure_line` and `summarise`.
 """
 
 import gc
@@ -34,13 +33,10 @@ from nhtz.state import write_atomically
 # The profile name in dbt_project.yml
 PROFILE = "nhtz"
 DEFAULT_THREADS = 2
-# Flags of every run, in-process or through Dagster
+# Flags of every run
 COMMON_FLAGS = ("--partial-parse", "--no-version-check", "--no-send-anonymous-usage-stats", "--no-use-colors")
-# Every run logs to its file at info: at dbt's default (debug) the file takes every statement of every node, and
-# writing it doubled an in-process build's time. Dagster's dbt subprocess writes that file itself (and its structured
-# log on stdout, which dagster-dbt reads); in process, dbt's console and file logs are off, progress and the file
-# (`RunLog`) come from its events.
-FILE_LOG_FLAGS = ("--log-level-file", "info")
+# dbt's console and file logs are off: progress and the log file (`RunLog`, at info) come from its events. At dbt's
+# default (debug) the file takes every statement of every node, and writing it doubled a build's time.
 IN_PROCESS_LOG_FLAGS = ("--log-level", "none", "--log-level-file", "none")
 FAILED_STATUSES = ("error", "fail", "runtime error")
 # A warehouse build: seeds, models, contracts and data tests. dbt's unit tests check the models' logic on fixed
@@ -107,11 +103,6 @@ class DbtWorkspace:
         return self.folder / "target"
 
     @property
-    def dagster_target_dir(self) -> Path:
-        """Dagster's runs keep their artifacts apart, so neither front overwrites the other's manifest."""
-        return self.folder / "dagster"
-
-    @property
     def log_dir(self) -> Path:
         return self.folder / "logs"
 
@@ -157,11 +148,6 @@ class DbtWorkspace:
         return [
             "--profiles-dir", str(self.profiles_dir), "--target-path", str(target_dir), "--log-path", str(self.log_dir),
         ]
-
-    def subprocess_flags(self) -> list[str]:
-        """Flags for the dbt subprocess Dagster starts: Dagster names the profile and target folders itself (the
-        resource's `profiles_dir`, the `target_path` of its call) and reads dbt's structured log from stdout."""
-        return ["--log-path", str(self.log_dir), *FILE_LOG_FLAGS, *COMMON_FLAGS]
 
     def parse_workspace(self) -> "DbtWorkspace":
         """Where this workspace's project is parsed (`parsed_project`): a folder of its own, with a profile that
@@ -217,12 +203,15 @@ def invoke(
     vars: dict | None = None,
     say: Callable[[str], None] | None = None,
     artifacts: bool = True,
+    fingerprint: bool = True,
 ) -> DbtRun:
     """Run one dbt command in this process on the workspace's database, then let go of the database file.
 
     artifacts=False: dbt writes no manifest.json (`--no-write-json`; the partial-parse state is still kept), and the
     run results come from the run itself, written to run_results.json here. A build needs no manifest, and writing
-    it, which dbt does twice a build, costs about a second (docs/incremental.md, "What a build costs")."""
+    it, which dbt does twice a build, costs about a second (docs/incremental.md, "What a build costs").
+    fingerprint=False: the vars go as given, without the project's fingerprint (a build of some models only:
+    `nhtz.build.BuildPlan.run_vars`)."""
     from dbt.cli.main import dbtRunner
 
     workspace.write_profile()
@@ -237,7 +226,7 @@ def invoke(
     ]
     # a build's plan has fingerprinted its vars already (nhtz.build.plan_build): the project is hashed once a build
     planned = vars is not None and FINGERPRINT_VAR in vars
-    run_vars = vars if planned else fingerprinted(vars, workspace.project_dir)
+    run_vars = vars if planned or not fingerprint else fingerprinted(vars, workspace.project_dir)
     args += ["--vars", json.dumps(run_vars)]
     try:
         with RunLog(workspace.log_file) as log, earlier_objects_left_out_of_garbage_collection():
@@ -349,15 +338,11 @@ def read_run_results(target_dir: Path) -> dict | None:
 
 # dbt's messages open with a heading such as "Runtime Error in model x (path)"; the reason is the line after it.
 _HEADING = re.compile(r"^(\w+ )*Error in \w+ ")
-# dagster-dbt's error says which command failed, then lists what it parsed from dbt's log under this line
-_DAGSTER_DBT_ERRORS = "Errors parsed from dbt logs:"
 
 
 def first_line(text) -> str:
     """The first line of an error that says why, not what failed."""
     lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
-    if _DAGSTER_DBT_ERRORS in lines[:-1]:
-        lines = lines[lines.index(_DAGSTER_DBT_ERRORS) + 1 :]
     reasons = [line for line in lines if not _HEADING.match(line)]
     return (reasons or lines or ["no message"])[0]
 
@@ -380,7 +365,7 @@ def is_singular_test(unique_id: str) -> bool:
 
 def failure_line(run_results: dict | None, error_text: str | None = None) -> str:
     """One line for people: which node failed and dbt's first error line; without a failed node, the first
-    reason in the error text (dbt's exception, or dagster-dbt's error)."""
+    reason in the error text (dbt's exception)."""
     failed = [r for r in (run_results or {}).get("results", []) if r["status"] in FAILED_STATUSES]
     if not failed:
         return first_line(error_text) if error_text else "dbt reported failure without a failed node"

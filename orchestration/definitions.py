@@ -10,7 +10,6 @@ from nhtz.settings import Settings, load_settings
 from orchestration.defs.automation import automation_on
 from orchestration.defs.cli_runs.sensors import cli_runs_sensor
 from orchestration.defs.dbt.assets import nhtz_dbt_models
-from orchestration.defs.dbt.resources import dbt_cli_resource
 from orchestration.defs.ingestion.assets import landed_submissions
 from orchestration.defs.ingestion.sensors import new_submission_sensor
 from orchestration.defs.jobs import quarterly_analysis_job
@@ -32,10 +31,7 @@ def build_definitions(settings: Settings = Settings()) -> dg.Definitions:
         schedules=[quarterly_schedule(settings.schedule_day, automation)],
         # the landing sensor starts runs; the command-line observer only reports what `nhtz` did
         sensors=[new_submission_sensor(automation), cli_runs_sensor],
-        resources={
-            "nhtz_home": NhtzHomeResource(home=dg.EnvVar("NHTZ_HOME")),
-            "dbt": dbt_cli_resource(),
-        },
+        resources={"nhtz_home": NhtzHomeResource(home=dg.EnvVar("NHTZ_HOME"))},
         # ad-hoc materialisations from the UI run in one process too: one DuckDB file, one writer
         executor=dg.in_process_executor,
     )

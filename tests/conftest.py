@@ -51,8 +51,8 @@ SLOWEST_FIRST = [
     # CPU seconds in `make test` from a fresh worktree, 2026-12-02 evening (load 1.5 to 2.9; fixtures counted in the
     # module that asked first)
     "test_publish.py",  # 49 s: the first to ask makes the built, checked and extended fixtures
-    "test_orchestration.py",  # 46 s: one Dagster run of the whole job (28 s); Dagster's imports and, in a fresh
-    # checkout, the parse behind the asset graph when its tests start (12 s)
+    "test_orchestration.py",  # 26 s (2026-12-03): one Dagster run of the whole job (13 s, dbt in process); Dagster's
+    # imports and, in a fresh checkout, the parse behind the asset graph when its tests start
     "test_incremental.py",  # 28 s: four builds of the fixture in one home and a full refresh
     "test_enterprise.py",  # 28 s
     "test_build.py",  # 19 s

@@ -6,7 +6,7 @@
   publish  -> `serving_copy` materialised, and every published table observed with its row count
 
 Every event says it came from the command line and carries the record's own time, so the UI tells it apart
-from a Dagster run. The build identity is dbt's invocation id, under the key dagster-dbt gives it too.
+from a Dagster run. The build identity is dbt's invocation id, under the key the Dagster dbt asset gives it too.
 """
 
 from collections.abc import Iterable
@@ -14,12 +14,12 @@ from collections.abc import Iterable
 import dagster as dg
 
 from nhtz.state import BuildRecord, CheckRecord, IngestRecord, PublishRecord
+from orchestration.defs.dbt.assets import BUILD_IDENTITY, build_metadata
 from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
 from orchestration.defs.publish.assets import SERVING_COPY
 from orchestration.defs.quality.checks import FCT_PARK_QUARTER
 
 ROW_COUNT = "dagster/row_count"  # the key the Dagster UI shows as an asset's row count
-BUILD_IDENTITY = "invocation_id"  # what dagster-dbt calls it on the materialisations of a Dagster run
 
 AssetEvent = dg.AssetMaterialization | dg.AssetObservation | dg.AssetCheckEvaluation
 
@@ -51,16 +51,7 @@ def build_events(record: BuildRecord, partition: str | None, dbt_keys: Iterable[
     if not record.ok:
         # a failed build made nothing the gate would accept; the check on it says what failed
         return []
-    metadata = without_nones({
-        **recorded_by("nhtz build"),
-        BUILD_IDENTITY: record.invocation_id,
-        "built_at": dg.MetadataValue.timestamp(record.finished_at),
-        "landing": record.landing.describe() if record.landing else None,
-        "models": record.models,
-        "seeds": record.seeds,
-        "data_tests": record.tests,
-        "build_seconds": record.seconds,
-    })
+    metadata = {**recorded_by("nhtz build"), **build_metadata(record)}
     return [dg.AssetMaterialization(asset_key=key, metadata=metadata, partition=partition) for key in sorted(dbt_keys)]
 
 

@@ -1,24 +1,31 @@
-"""The dbt models as assets: one `dbt build` per run, grouped by layer, downstream of the landed submissions."""
+"""The dbt models as assets: one `dbt build` per run, grouped by layer, downstream of the landed submissions.
 
-import time
-from collections.abc import Mapping
+The build is `nhtz.build.build`, in this process, as `nhtz build` runs it: the same plan (incremental park-level
+models, or a full refresh and why), the same one runner (`nhtz.dbt_runner`), the same parsed project and record.
+Dagster names what to build (every node of the assets it asked for, their tests with them); once dbt has finished,
+each asset built is materialised with the build's identity, and each dbt test Dagster checks reports its result.
+A failed build is one line naming the node and dbt's first error, recorded for the publication gate."""
+
+import json
+from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
-from dagster_dbt.errors import DagsterDbtCliRuntimeError
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from nhtz import dbt_runner
-from nhtz.build import plan_build, record_build
-from orchestration.defs.dbt.resources import dbt_on_workspace, nhtz_dbt_project
+from nhtz.build import BuildResult, build
+from nhtz.state import BuildRecord
+from orchestration.defs.dbt.resources import nhtz_dbt_project
 from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
 from orchestration.defs.partitions import quarterly_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 
-
-def dbt_failure_line(error: DagsterDbtCliRuntimeError, run_results: dict | None = None) -> str:
-    """The failed node and dbt's first error line from the run's results, else the error's own first reason."""
-    return dbt_runner.failure_line(run_results, str(error))
+BUILD_IDENTITY = "invocation_id"  # the key dagster-dbt gave dbt's invocation id on its materialisations
+# dbt's statuses of a node that did its work, and of a test that passed
+BUILT = "success"
+PASSED = "pass"
+WARNED = "warn"
 
 
 class NhtzDbtTranslator(DagsterDbtTranslator):
@@ -44,6 +51,81 @@ nhtz_dbt_translator = NhtzDbtTranslator(
 )
 
 
+@cache
+def dbt_manifest() -> Mapping[str, Any]:
+    return json.loads(nhtz_dbt_project().manifest_path.read_text(encoding="utf-8"))
+
+
+def asset_key_of(unique_id: str) -> dg.AssetKey:
+    return nhtz_dbt_translator.get_asset_key(dbt_manifest()["nodes"][unique_id])
+
+
+def check_key_of(test_unique_id: str) -> dg.AssetCheckKey | None:
+    """The check a dbt test is in Dagster, as dagster-dbt makes them: named as the test, on the node it is attached to
+    (a generic test's model, or a singular test's one model); a test reading several models is no check."""
+    test = dbt_manifest()["nodes"][test_unique_id]
+    parents = set(test["depends_on"]["nodes"])
+    attached = test.get("attached_node") or (next(iter(parents)) if len(parents) == 1 else None)
+    if attached is None or attached not in dbt_manifest()["nodes"]:
+        return None
+    return dg.AssetCheckKey(asset_key=asset_key_of(attached), name=test["name"])
+
+
+def dbt_selection(context: dg.AssetExecutionContext) -> tuple[str, ...]:
+    """What dbt builds for the assets Dagster asked for: every node, or the chosen models, seeds and tests by name
+    (unique within the project). A chosen model brings its tests along, as dbt's build selects them."""
+    if not context.is_subset:
+        return ("fqn:*",)
+    asked = set(context.selected_asset_keys)
+    checks = set(context.selected_asset_check_keys)
+    names = []
+    for unique_id, node in dbt_manifest()["nodes"].items():
+        if node["resource_type"] == "test":
+            if check_key_of(unique_id) in checks:
+                names.append(node["name"])
+        elif node["resource_type"] in ("model", "seed", "snapshot") and asset_key_of(unique_id) in asked:
+            names.append(node["name"])
+    return tuple(sorted(names))
+
+
+def build_metadata(record: BuildRecord) -> dict:
+    """What a build says on each asset it materialised, from its record: the same for a Dagster run and for a
+    command-line build reported by the observer (`orchestration/defs/cli_runs/events.py`)."""
+    metadata = {
+        BUILD_IDENTITY: record.invocation_id,
+        "built_at": dg.MetadataValue.timestamp(record.finished_at),
+        "landing": record.landing.describe() if record.landing else None,
+        "models": record.models,
+        "seeds": record.seeds,
+        "data_tests": record.tests,
+        "build_seconds": record.seconds,
+    }
+    return {name: value for name, value in metadata.items() if value is not None}
+
+
+def dbt_run_events(
+    context: dg.AssetExecutionContext, result: BuildResult
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Each asset Dagster asked for that dbt built, in the order dbt finished them (a node after every node it
+    reads, the order Dagster wants), with the build's metadata; each asked-for check whose test ran, with its
+    result."""
+    asked, checks = set(context.selected_asset_keys), set(context.selected_asset_check_keys)
+    metadata = build_metadata(result.record)
+    for unique_id, status in result.node_statuses.items():
+        if unique_id.startswith("test."):
+            key = check_key_of(unique_id)
+            if key in checks:
+                yield dg.AssetCheckResult(
+                    asset_key=key.asset_key,
+                    check_name=key.name,
+                    passed=status == PASSED,
+                    severity=dg.AssetCheckSeverity.WARN if status == WARNED else dg.AssetCheckSeverity.ERROR,
+                    metadata={BUILD_IDENTITY: result.record.invocation_id, "status": status},
+                )
+        elif unique_id in dbt_manifest()["nodes"] and status == BUILT and asset_key_of(unique_id) in asked:
+            yield dg.MaterializeResult(asset_key=asset_key_of(unique_id), metadata=metadata)
+
+
 @dbt_assets(
     manifest=nhtz_dbt_project().manifest_path,
     project=nhtz_dbt_project(),
@@ -53,29 +135,11 @@ nhtz_dbt_translator = NhtzDbtTranslator(
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
 )
-def nhtz_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, nhtz_home: NhtzHomeResource):
+def nhtz_dbt_models(context: dg.AssetExecutionContext, nhtz_home: NhtzHomeResource):
     home = nhtz_home.get_home()
-    # the same plan as `nhtz build`: incremental park-level models, or a full refresh and why; nothing landed, no build
+    # nothing landed, or a failed build: one line, no traceback (the build has recorded it for the gate)
     with failures_for_people():
-        plan = plan_build(home)
-    workspace = dbt_runner.home_workspace(home)
-    # Artifacts per home, in one folder: runs are one at a time (dagster.yaml), and dbt's partial parse state
-    # carries over from run to run. The results of an earlier run must not be read as this one's.
-    workspace.forget_results(workspace.dagster_target_dir)
-    context.log.info(f"full refresh: {plan.why_full_refresh}" if plan.full_refresh else "incremental build")
-    started = time.perf_counter()
-    invocation = dbt_on_workspace(dbt, workspace).cli(
-        [*plan.cli_arguments(subset=context.is_subset), *workspace.subprocess_flags()],
-        context=context,
-        target_path=workspace.dagster_target_dir,
-    )
-    try:
-        yield from invocation.stream()
-    except DagsterDbtCliRuntimeError as error:
-        # the publication gate reads this record: a failed build must never look like the last good one
-        run_results = dbt_runner.read_run_results(workspace.dagster_target_dir)
-        record_build(home, run_results, time.perf_counter() - started, error=dbt_failure_line(error, run_results),
-                     full_refresh=plan.full_refresh, via="dagster")
-        raise
-    record_build(home, invocation.get_artifact("run_results.json"), time.perf_counter() - started,
-                 full_refresh=plan.full_refresh, via="dagster")
+        result = build(
+            home, say=context.log.info, selection=dbt_selection(context), subset=context.is_subset, via="dagster"
+        )
+    yield from dbt_run_events(context, result)

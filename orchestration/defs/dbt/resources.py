@@ -1,21 +1,17 @@
-"""The dbt project, parsed once per process, and the dbt command-line resource that runs it on a home.
+"""The dbt project behind the asset graph: its manifest, parsed in this process whenever the project is newer.
 
-dbt is run here the way `nhtz.dbt_runner` says: the home's own profile (`HOME/dbt/profiles.yml`), the same
-flags, the log in `HOME/dbt/logs/`; Dagster's artifacts go to `HOME/dbt/dagster/`, beside `nhtz build`'s.
-"""
+The parse is the one a home's builds reuse (`nhtz.dbt_runner.parsed_project`): the Dagster dbt asset builds through
+`nhtz.build.build` in the same process, so a run parses nothing again."""
 
 import os
-import shutil
-import sys
 import tempfile
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
 from nhtz import dbt_runner
-from nhtz.dbt_runner import DbtWorkspace
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.project import DBT_PROJECT_DIR, SEEDS_DIR
@@ -68,21 +64,3 @@ def nhtz_dbt_project() -> DbtProject:
     if manifest_is_stale(project):
         parse_manifest(project)
     return project
-
-
-def dbt_executable() -> str:
-    """`dbt` from PATH, else the one installed beside this Python (a virtualenv that is not activated)."""
-    return shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")
-
-
-def dbt_cli_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=nhtz_dbt_project(), dbt_executable=dbt_executable())
-
-
-def dbt_on_workspace(dbt: DbtCliResource, workspace: DbtWorkspace) -> DbtCliResource:
-    """The same dbt command line, reading the workspace's profile (written now) instead of the project's."""
-    return DbtCliResource(
-        project_dir=nhtz_dbt_project(),
-        profiles_dir=str(workspace.write_profile()),
-        dbt_executable=dbt.dbt_executable,
-    )
