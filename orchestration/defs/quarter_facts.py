@@ -8,6 +8,7 @@ import duckdb
 from data_quality.gate import count_findings, measure_coverage
 from nhtz.db import connect
 from nhtz.errors import first_line
+from orchestration.defs.metadata import without_nones
 
 HEADLINE = """
 select value_ytd, yoy_ytd_pct, n_parks
@@ -44,4 +45,4 @@ def quarter_facts(db_path: Path, quarter: str) -> dict:
         facts["national_gdp_ytd_yi_yuan"] = dg.MetadataValue.float(float(gdp_ytd)) if gdp_ytd is not None else None
         facts["national_gdp_yoy_ytd_pct"] = dg.MetadataValue.float(float(gdp_yoy)) if gdp_yoy is not None else None
         facts["national_gdp_n_parks"] = n_parks
-    return {k: v for k, v in facts.items() if v is not None}
+    return without_nones(facts)

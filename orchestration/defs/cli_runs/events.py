@@ -14,8 +14,8 @@ from collections.abc import Iterable
 import dagster as dg
 
 from nhtz.state import BuildRecord, CheckRecord, IngestRecord, PublishRecord
-from orchestration.defs.dbt.assets import BUILD_IDENTITY, build_metadata
 from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
+from orchestration.defs.metadata import BUILD_IDENTITY, build_metadata, without_nones
 from orchestration.defs.publish.assets import SERVING_COPY
 from orchestration.defs.quality.checks import FCT_PARK_QUARTER
 
@@ -26,10 +26,6 @@ AssetEvent = dg.AssetMaterialization | dg.AssetObservation | dg.AssetCheckEvalua
 
 def recorded_by(command: str) -> dict:
     return {"recorded_by": f"nhtz command line: {command}"}
-
-
-def without_nones(metadata: dict) -> dict:
-    return {name: value for name, value in metadata.items() if value is not None}
 
 
 def ingest_events(record: IngestRecord, partition: str | None) -> list[AssetEvent]:

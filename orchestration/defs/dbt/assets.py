@@ -15,13 +15,12 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from nhtz.build import BuildResult, build
-from nhtz.state import BuildRecord
 from orchestration.defs.dbt.resources import nhtz_dbt_project
 from orchestration.defs.ingestion.assets import LANDED_SUBMISSIONS
+from orchestration.defs.metadata import BUILD_IDENTITY, build_metadata
 from orchestration.defs.partitions import quarterly_partitions
 from orchestration.defs.resources import WAREHOUSE_POOL, NhtzHomeResource, failures_for_people
 
-BUILD_IDENTITY = "invocation_id"  # the key dagster-dbt gave dbt's invocation id on its materialisations
 # dbt's statuses of a node that did its work, and of a test that passed
 BUILT = "success"
 PASSED = "pass"
@@ -86,21 +85,6 @@ def dbt_selection(context: dg.AssetExecutionContext) -> tuple[str, ...]:
         elif node["resource_type"] in ("model", "seed", "snapshot") and asset_key_of(unique_id) in asked:
             names.append(node["name"])
     return tuple(sorted(names))
-
-
-def build_metadata(record: BuildRecord) -> dict:
-    """What a build says on each asset it materialised, from its record: the same for a Dagster run and for a
-    command-line build reported by the observer (`orchestration/defs/cli_runs/events.py`)."""
-    metadata = {
-        BUILD_IDENTITY: record.invocation_id,
-        "built_at": dg.MetadataValue.timestamp(record.finished_at),
-        "landing": record.landing.describe() if record.landing else None,
-        "models": record.models,
-        "seeds": record.seeds,
-        "data_tests": record.tests,
-        "build_seconds": record.seconds,
-    }
-    return {name: value for name, value in metadata.items() if value is not None}
 
 
 def dbt_run_events(
