@@ -157,15 +157,10 @@ def build(
     )
     if not record.ok:
         raise NhtzError(f"build failed: {record.error} (log: {workspace.log_file})")
-    layers = run.summary().models_by_layer
+    summary = run.summary()
+    layers = summary.models_by_layer
     say("dbt build: models by layer: " + ", ".join(f"{layer} {layers[layer]}" for layer in sorted(layers)))
-    return BuildResult(record=record, models_by_layer=layers, node_statuses=node_statuses(run.run_results))
-
-
-def node_statuses(run_results: dict | None) -> dict[str, str]:
-    """Each node the run finished and its status (success, pass, warn …), in the order the nodes finished: a node
-    finishes after every node it reads."""
-    return {result["unique_id"]: result["status"] for result in (run_results or {}).get("results", [])}
+    return BuildResult(record=record, models_by_layer=layers, node_statuses=summary.node_statuses)
 
 
 def reprocessed_quarters(con: duckdb.DuckDBPyConnection, invocation_id: str) -> str:

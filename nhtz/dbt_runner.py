@@ -387,11 +387,14 @@ class ResultsSummary:
     singular_tests: dict[str, str]
     models_by_layer: dict[str, int]
     elapsed_seconds: float
+    # each node the run finished and its status (success, pass, warn …), in the order the nodes finished: a node
+    # finishes after every node it reads
+    node_statuses: dict[str, str]
 
 
 def summarise(run_results: dict, fqns: dict[str, list[str]] | None = None) -> ResultsSummary:
-    """Counts of what ran (skipped nodes left out), the tests that warned, the singular tests' outcomes, and,
-    given the nodes' fqns, the models by layer (their folder under models/)."""
+    """Counts of what ran (skipped nodes left out), the tests that warned, the singular tests' outcomes, every
+    node's status, and, given the nodes' fqns, the models by layer (their folder under models/)."""
     results = run_results.get("results", [])
     ran = [r for r in results if r["status"] != "skipped"]
     kinds = Counter(r["unique_id"].split(".")[0] for r in ran)
@@ -408,6 +411,7 @@ def summarise(run_results: dict, fqns: dict[str, list[str]] | None = None) -> Re
         },
         models_by_layer=dict(layers),
         elapsed_seconds=float(run_results.get("elapsed_time") or 0.0),
+        node_statuses={r["unique_id"]: r["status"] for r in results},
     )
 
 
