@@ -86,9 +86,7 @@ last_year_totals as (
 
     select {{ totals_columns | join(', ') }}
     from {{ this }}
-    where
-        {{ quarter_index('year', 'quarter_num') }} < {{ since }}
-        and {{ reprocessed(quarter_index('year', 'quarter_num'), since, looking_back=4) }}
+    where {{ before_reprocessed(quarter_index('year', 'quarter_num'), since, looking_back=4) }}
     {%- endif %}
 
 ),

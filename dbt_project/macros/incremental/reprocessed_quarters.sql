@@ -149,6 +149,17 @@
 {%- endmacro %}
 
 
+{% macro before_reprocessed(quarter_index_sql, since, looking_back=none) -%}
+    {#- a where-condition on the model's own table (`this`) in an incremental build: its rows of the quarters before
+        the reprocessed ones, the last `looking_back` of them or all, as earlier builds left them. No rows when there
+        is no watermark (`since`'s null: every quarter is reprocessed) -#}
+    {{ quarter_index_sql }} < {{ since }}
+    {%- if looking_back is not none %}
+    and {{ quarter_index_sql }} >= {{ since }} - {{ looking_back }}
+    {%- endif %}
+{%- endmacro %}
+
+
 {% macro quarter_index_of_label(quarter_label_sql) -%}
     {{ quarter_index(
         'cast(substr(' ~ quarter_label_sql ~ ', 1, 4) as integer)',

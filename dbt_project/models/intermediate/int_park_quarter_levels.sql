@@ -82,7 +82,7 @@ references_already_walked as (
         case when is_magnitude_jump or is_above_ceiling then reference_value else value_ytd end as reference_value,
         case when is_magnitude_jump or is_above_ceiling then reference_quarter else quarter end as reference_quarter
     from {{ this }}
-    where quarter_index < {{ since }}
+    where {{ before_reprocessed('quarter_index', since) }}
     qualify row_number() over (partition by park_id, indicator_code order by quarter_index desc) = 1
 
 ),

@@ -133,9 +133,7 @@ earlier_ranks as (
         on this_table.park_id = park_keys.park_id
     inner join indicator_keys
         on this_table.indicator_code = indicator_keys.indicator_code
-    where
-        {{ quarter_index('this_table.year', 'this_table.quarter_num') }} < {{ since }}
-        and {{ reprocessed(quarter_index('this_table.year', 'this_table.quarter_num'), since, looking_back=4) }}
+    where {{ before_reprocessed(quarter_index('this_table.year', 'this_table.quarter_num'), since, looking_back=4) }}
 
 ),
 {%- endif %}
