@@ -23,6 +23,7 @@ import pytest
 from serving_fixture import copy_home
 
 from nhtz import state
+from nhtz.build import plan_build
 from nhtz.errors import NhtzError
 from nhtz.home import Home
 from nhtz.ingest import land_paths
@@ -153,8 +154,6 @@ def run_dbt_assets(home: Home, *keys):
 
 @pytest.mark.slow
 def test_a_run_of_one_dbt_asset_builds_that_model_alone_and_the_next_build_is_a_full_refresh(quarterly_run, tmp_path):
-    from nhtz.build import plan_build
-
     home = copy_home(quarterly_run[0], tmp_path / "home")
     result = run_dbt_assets(home, FCT_PARK_QUARTER)
     assert result.success
